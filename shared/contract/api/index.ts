@@ -1,0 +1,28 @@
+import { coreApi } from './core';
+import { convertApi } from './convert';
+import type { InputOf, MethodTable, OutputOf, ParsedInputOf } from './define';
+
+/**
+ * The whole API: every call any front end (wizard over IPC or WebSocket, CLI, tests) can make.
+ * Feature areas keep their calls in their own file and are merged here.
+ */
+export const api = {
+  ...coreApi,
+  ...convertApi,
+} satisfies MethodTable;
+
+export type Api = typeof api;
+export type MethodName = keyof Api;
+export type CallInput<M extends MethodName> = InputOf<Api[M]>;
+export type CallParams<M extends MethodName> = ParsedInputOf<Api[M]>;
+export type CallOutput<M extends MethodName> = OutputOf<Api[M]>;
+
+/** What the engine implements: one async function per call, given validated parameters. */
+export type ApiHandlers = { [M in MethodName]: (params: CallParams<M>) => Promise<CallOutput<M>> };
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(api, name);
+}
+
+export * from './define';
+export * from './core';

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { EngineError } from './errors';
+
+/**
+ * Everything a running job tells the outside world. The same events drive the wizard's
+ * progress page, the CLI's `--json` output and the job's record on disk.
+ */
+
+export const JobId = z.string().regex(/^[a-z0-9-]{6,64}$/, 'a job id');
+export type JobId = z.infer<typeof JobId>;
+
+/** Where a job stands; a job ends in exactly one of succeeded / failed / cancelled. */
+export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+export type JobState = z.infer<typeof JobState>;
+
+export const ProgressSnapshot = z.object({
+  /** 0..1, never decreasing within a stage. */
+  fraction: z.number().min(0).max(1),
+  /** Work done and total in bytes (for qemu-img: bytes of the virtual disk processed). */
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  /** Measured over a recent window, not since the start: null until there is enough data. */
+  bytesPerSecond: z.number().nonnegative().nullable(),
+  /** Seconds left at the current rate: null while unknown (we never invent one). */
+  etaSeconds: z.number().nonnegative().nullable(),
+  /** What is being worked on, e.g. the disk's name. */
+  item: z.string().optional(),
+});
+export type ProgressSnapshot = z.infer<typeof ProgressSnapshot>;
+
+const base = { jobId: JobId, at: z.string() };
+
+export const JobEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job-started'), ...base, kind: z.string(), title: z.string(), stages: z.array(z.object({ id: z.string(), label: z.string() })) }),
+  z.object({ type: z.literal('stage-started'), ...base, stage: z.string(), label: z.string() }),
+  z.object({ type: z.literal('progress'), ...base, stage: z.string(), progress: ProgressSnapshot }),
+  z.object({
+    type: z.literal('log'),
+    ...base,
+    stage: z.string().optional(),
+    level: z.enum(['debug', 'info', 'warn', 'error']),
+    message: z.string(),
+  }),
+  z.object({ type: z.literal('stage-done'), ...base, stage: z.string(), durationMs: z.number().nonnegative(), summary: z.string().optional() }),
+  z.object({ type: z.literal('failed'), ...base, stage: z.string().optional(), error: EngineError }),
+  z.object({ type: z.literal('cancelled'), ...base, stage: z.string().optional() }),
+  /** `result` is the job kind's own result, described by its schema in the API contract. */
+  z.object({ type: z.literal('done'), ...base, result: z.unknown() }),
+]);
+export type JobEvent = z.infer<typeof JobEvent>;
+export type JobEventType = JobEvent['type'];
+
+/** True for the events after which a job sends nothing more. */
+export function isTerminal(event: JobEvent): boolean {
+  return event.type === 'done' || event.type === 'failed' || event.type === 'cancelled';
+}

@@ -1,0 +1,41 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three tiers, all run by `npm test`:
+ *  - unit: pure logic, fast, parallel;
+ *  - integration: real qemu-img, libguestfs, libvirt, vcsim (fixtures are built and cached);
+ *  - e2e: the real UI in Debian's Chromium through the loopback bridge.
+ * Integration and e2e files run one at a time: the machines have 2 cores and a TCG guest or a
+ * libguestfs appliance takes one of them.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
