@@ -1,0 +1,54 @@
+import { accessSync, constants } from 'node:fs';
+import { fail } from './errors';
+
+/**
+ * Every external tool the engine runs, with the absolute path we trust and the Debian package
+ * that provides it. Tools are never looked up through PATH: the privileged helper runs with a
+ * wiped environment, and a path fixed here is one less thing an attacker can influence.
+ */
+export const TOOLS = {
+  'qemu-img': { paths: ['/usr/bin/qemu-img'], package: 'qemu-utils' },
+  'qemu-io': { paths: ['/usr/bin/qemu-io'], package: 'qemu-utils' },
+  'qemu-system-x86_64': { paths: ['/usr/bin/qemu-system-x86_64'], package: 'qemu-system-x86' },
+  guestfish: { paths: ['/usr/bin/guestfish'], package: 'libguestfs-tools' },
+  'virt-inspector': { paths: ['/usr/bin/virt-inspector'], package: 'libguestfs-tools' },
+  hivexregedit: { paths: ['/usr/bin/hivexregedit'], package: 'libhivex-bin' },
+  hivexget: { paths: ['/usr/bin/hivexget'], package: 'libhivex-bin' },
+  hivexml: { paths: ['/usr/bin/hivexml'], package: 'libhivex-bin' },
+  virsh: { paths: ['/usr/bin/virsh'], package: 'libvirt-clients' },
+  'virt-xml-validate': { paths: ['/usr/bin/virt-xml-validate'], package: 'libxml2-utils' },
+  tesseract: { paths: ['/usr/bin/tesseract'], package: 'tesseract-ocr' },
+  pkexec: { paths: ['/usr/bin/pkexec'], package: 'pkexec' },
+  tar: { paths: ['/usr/bin/tar', '/bin/tar'], package: 'tar' },
+} as const satisfies Record<string, { paths: readonly string[]; package: string }>;
+
+export type ToolName = keyof typeof TOOLS;
+
+const resolved = new Map<ToolName, string | null>();
+
+/** The absolute path of a tool, or null when it is not installed. */
+export function findTool(name: ToolName): string | null {
+  if (resolved.has(name)) return resolved.get(name) ?? null;
+  let found: string | null = null;
+  for (const candidate of TOOLS[name].paths) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      found = candidate;
+      break;
+    } catch {
+      // try the next candidate
+    }
+  }
+  resolved.set(name, found);
+  return found;
+}
+
+/** Like findTool, but a missing tool is a clear error naming the package to install. */
+export function requireTool(name: ToolName): string {
+  const path = findTool(name);
+  if (path) return path;
+  const pkg = TOOLS[name].package;
+  return fail('TOOL_MISSING', `${name} is not installed.`, `Install it: sudo apt-get install ${pkg}`, {
+    details: { tool: name, package: pkg, looked: TOOLS[name].paths },
+  });
+}
