@@ -68,10 +68,21 @@ export const SourceDisk = z.object({
 });
 export type SourceDisk = z.infer<typeof SourceDisk>;
 
+/** Bytes of a file: the whole file (size null) or a member of an archive. */
+export const ByteRange = z.object({
+  path: z.string(),
+  offset: z.number().int().nonnegative(),
+  size: z.number().int().nonnegative().nullable(),
+});
+export type ByteRange = z.infer<typeof ByteRange>;
+
 export const ManifestCheck = z.object({
+  /** The name as the manifest writes it. */
   file: z.string(),
   algorithm: z.enum(['SHA1', 'SHA256', 'SHA512']),
   expected: z.string(),
+  /** Where those bytes are. */
+  range: ByteRange,
 });
 export type ManifestCheck = z.infer<typeof ManifestCheck>;
 

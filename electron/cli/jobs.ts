@@ -1,0 +1,47 @@
+import type { JobEvent } from '../../shared/contract/events';
+import { isTerminal } from '../../shared/contract/events';
+import type { RpcClient } from '../../shared/rpc/client';
+import { emitJson, humanEventPrinter } from './io';
+import type { CliIo } from './io';
+
+export type TerminalEvent = Extract<JobEvent, { type: 'done' | 'failed' | 'cancelled' }>;
+
+/**
+ * Starts a job and follows it to its end, printing its events (JSON lines or a progress line).
+ * Ctrl-C cancels the job and waits for its cleanup, so the command exits with nothing left behind.
+ */
+export async function followJob(client: RpcClient, io: CliIo, start: () => Promise<{ jobId: string }>): Promise<TerminalEvent> {
+  const early: JobEvent[] = [];
+  let jobId: string | null = null;
+  const print = io.json ? (event: JobEvent) => emitJson(io, event) : humanEventPrinter(io);
+  let finish: (event: TerminalEvent) => void = () => undefined;
+  const finished = new Promise<TerminalEvent>((resolve) => (finish = resolve));
+  const handle = (event: JobEvent): void => {
+    print(event);
+    if (isTerminal(event)) finish(event as TerminalEvent);
+  };
+  const stop = client.onJobEvent((event) => {
+    if (jobId === null) early.push(event);
+    else if (event.jobId === jobId) handle(event);
+  });
+  let interrupted = 0;
+  const onSignal = (): void => {
+    interrupted++;
+    if (interrupted > 1) process.exit(130); // a second Ctrl-C means "now"
+    io.stderr.write('\nCancelling: stopping the tools and removing partial files…\n');
+    if (jobId) void client.call('jobs.cancel', { jobId }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const started = await start();
+    jobId = started.jobId;
+    for (const event of early.splice(0)) if (event.jobId === jobId) handle(event);
+    if (interrupted) void client.call('jobs.cancel', { jobId }).catch(() => undefined);
+    return await finished;
+  } finally {
+    stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,278 @@
+import { mkdir, writeFile, appendFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { EngineError } from '../../../shared/contract/errors';
+import type { JobEvent, JobState } from '../../../shared/contract/events';
+import type { JobSummary } from '../../../shared/contract/api/core';
+import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
+import { ProgressMeter, throttle } from './progress';
+import type { CleanupRegistry, LogLevel, ProgressReport, Stage, StageContext } from './stage';
+import type { ToolRunner } from './tool-runner';
+
+/** What a job kind gives the manager: its name, its stages (for the UI's step list) and its body. */
+export interface JobSpec<R> {
+  kind: string;
+  title: string;
+  stages: ReadonlyArray<{ id: string; label: string }>;
+  /** The request as the user made it, for the record (never put secrets here). */
+  request: unknown;
+  /** The equivalent CLI command line, for the record: every run can be replayed. */
+  cli?: string[];
+  run(job: JobHandle): Promise<R>;
+}
+
+/** What a job body uses to run its stages. */
+export interface JobHandle {
+  readonly id: string;
+  readonly dir: string;
+  readonly signal: AbortSignal;
+  runStage<I, O>(stage: Stage<I, O>, input: I): Promise<O>;
+  log(level: LogLevel, message: string): void;
+  readonly cleanup: CleanupRegistry;
+}
+
+interface JobEntry {
+  summary: JobSummary;
+  events: JobEvent[];
+  controller: AbortController;
+  finished: Promise<JobSummary>;
+}
+
+export interface JobManagerOptions {
+  jobsDir: string;
+  tools: ToolRunner;
+  /** Interval between progress events of one stage (ms). */
+  progressIntervalMs?: number;
+  now?: () => Date;
+}
+
+/** Progress is throttled; the rest of the events are kept in full for `jobs.get`. */
+const MAX_KEPT_EVENTS = 5000;
+
+/**
+ * Runs jobs: gives each an id, a folder, an abort signal and a cleanup registry; runs its
+ * stages with a context; turns every outcome into exactly one terminal event (done, failed or
+ * cancelled) sent only after the cleanup has finished, so that "cancelled" really means that
+ * nothing is left behind. Every job leaves a JSON record and an event log in its folder.
+ */
+export class JobManager {
+  private readonly jobs = new Map<string, JobEntry>();
+  private readonly listeners = new Set<(event: JobEvent) => void>();
+  private readonly now: () => Date;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  onJobEvent(listener: (event: JobEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts a job and returns its id at once; the work goes on in the background. */
+  async start<R>(spec: JobSpec<R>): Promise<string> {
+    const id = newJobId(this.now());
+    const dir = join(this.options.jobsDir, id);
+    await mkdir(dir, { recursive: true });
+    const controller = new AbortController();
+    const summary: JobSummary = {
+      jobId: id,
+      kind: spec.kind,
+      title: spec.title,
+      state: 'running',
+      startedAt: this.now().toISOString(),
+      endedAt: null,
+      error: null,
+      result: null,
+    };
+    const entry: JobEntry = { summary, events: [], controller, finished: Promise.resolve(summary) };
+    this.jobs.set(id, entry);
+    entry.finished = this.execute(entry, dir, spec);
+    return id;
+  }
+
+  /** Resolves when the job has ended (after its cleanup), with its final summary. */
+  async wait(jobId: string): Promise<JobSummary> {
+    return this.entry(jobId).finished;
+  }
+
+  cancel(jobId: string): { cancelled: boolean; state: JobState } {
+    const entry = this.entry(jobId);
+    if (entry.summary.state !== 'running') return { cancelled: false, state: entry.summary.state };
+    entry.controller.abort();
+    return { cancelled: true, state: entry.summary.state };
+  }
+
+  /** Cancels every running job and waits for their cleanup (app shutdown). */
+  async cancelAll(): Promise<void> {
+    const running = [...this.jobs.values()].filter((e) => e.summary.state === 'running');
+    for (const e of running) e.controller.abort();
+    await Promise.allSettled(running.map((e) => e.finished));
+  }
+
+  get(jobId: string): { job: JobSummary; events: JobEvent[] } {
+    const entry = this.entry(jobId);
+    return { job: { ...entry.summary }, events: [...entry.events] };
+  }
+
+  list(): JobSummary[] {
+    return [...this.jobs.values()].map((e) => ({ ...e.summary })).reverse();
+  }
+
+  private entry(jobId: string): JobEntry {
+    const entry = this.jobs.get(jobId);
+    if (!entry) return fail('JOB_NOT_FOUND', `There is no job ${jobId} in this session.`, 'List the jobs to see their ids.');
+    return entry;
+  }
+
+  private async execute<R>(entry: JobEntry, dir: string, spec: JobSpec<R>): Promise<JobSummary> {
+    const id = entry.summary.jobId;
+    const signal = entry.controller.signal;
+    const eventLog = join(dir, 'events.jsonl');
+    let logChain: Promise<void> = Promise.resolve();
+    const stageTimes: Array<{ id: string; label: string; durationMs: number }> = [];
+    let currentStage: string | undefined;
+
+    const emit = (event: JobEvent): void => {
+      if (entry.events.length < MAX_KEPT_EVENTS || event.type !== 'progress') entry.events.push(event);
+      const line = JSON.stringify(event) + '\n';
+      logChain = logChain.then(() => appendFile(eventLog, line)).catch(() => undefined);
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch {
+          // a broken listener must not break the job
+        }
+      }
+    };
+    const at = (): string => this.now().toISOString();
+    const log = (level: LogLevel, message: string, stage = currentStage): void => {
+      emit(stage === undefined ? { type: 'log', jobId: id, at: at(), level, message } : { type: 'log', jobId: id, at: at(), stage, level, message });
+    };
+
+    const cleanups = new CleanupList(log);
+    const handle: JobHandle = {
+      id,
+      dir,
+      signal,
+      cleanup: cleanups.registry,
+      log: (level, message) => log(level, message),
+      runStage: async <I, O>(stage: Stage<I, O>, input: I): Promise<O> => {
+        if (signal.aborted) throw new EngineFailure(cancelledError());
+        currentStage = stage.id;
+        const started = Date.now();
+        emit({ type: 'stage-started', jobId: id, at: at(), stage: stage.id, label: stage.label });
+        let meter: ProgressMeter | null = null;
+        let meterTotal = -1;
+        const progressOut = throttle((snapshot: JobEvent & { type: 'progress' }) => emit(snapshot), this.options.progressIntervalMs ?? 250);
+        const ctx: StageContext = {
+          jobId: id,
+          jobDir: dir,
+          signal,
+          tools: this.options.tools,
+          cleanup: cleanups.registry,
+          log: (level, message) => log(level, message, stage.id),
+          progress: (report: ProgressReport) => {
+            if (!meter || meterTotal !== report.bytesTotal) {
+              meter = new ProgressMeter(report.bytesTotal);
+              meterTotal = report.bytesTotal;
+            }
+            progressOut.push({ type: 'progress', jobId: id, at: at(), stage: stage.id, progress: meter.update(report.bytesDone, report.item) });
+          },
+          progressSnapshot: (snapshot) => progressOut.push({ type: 'progress', jobId: id, at: at(), stage: stage.id, progress: snapshot }),
+        };
+        try {
+          const output = await stage.run(input, ctx);
+          progressOut.flush();
+          const durationMs = Date.now() - started;
+          stageTimes.push({ id: stage.id, label: stage.label, durationMs });
+          emit({ type: 'stage-done', jobId: id, at: at(), stage: stage.id, durationMs });
+          return output;
+        } catch (error) {
+          progressOut.flush();
+          throw error;
+        }
+      },
+    };
+
+    emit({ type: 'job-started', jobId: id, at: at(), kind: spec.kind, title: spec.title, stages: spec.stages.map((s) => ({ id: s.id, label: s.label })) });
+
+    let state: JobState;
+    let error: EngineError | null = null;
+    let result: R | null = null;
+    try {
+      result = await spec.run(handle);
+      state = 'succeeded';
+    } catch (thrown) {
+      error = toEngineError(thrown);
+      state = error.code === 'CANCELLED' || signal.aborted ? 'cancelled' : 'failed';
+      if (state === 'cancelled') error = cancelledError();
+    }
+    await cleanups.run(state === 'succeeded' ? 'success' : 'failure');
+
+    entry.summary.state = state;
+    entry.summary.endedAt = at();
+    entry.summary.error = error;
+    entry.summary.result = result ?? null;
+
+    const record = {
+      schema: 'hyper2kvm.job/1',
+      jobId: id,
+      kind: spec.kind,
+      title: spec.title,
+      state,
+      startedAt: entry.summary.startedAt,
+      endedAt: entry.summary.endedAt,
+      request: spec.request,
+      cli: spec.cli ?? null,
+      stages: stageTimes,
+      result,
+      error,
+    };
+    await writeFile(join(dir, 'job.json'), JSON.stringify(record, null, 2) + '\n').catch(() => undefined);
+
+    if (state === 'succeeded') emit({ type: 'done', jobId: id, at: at(), result });
+    else if (state === 'cancelled') emit(currentStage === undefined ? { type: 'cancelled', jobId: id, at: at() } : { type: 'cancelled', jobId: id, at: at(), stage: currentStage });
+    else emit(currentStage === undefined ? { type: 'failed', jobId: id, at: at(), error: error! } : { type: 'failed', jobId: id, at: at(), stage: currentStage, error: error! });
+    await logChain;
+    return { ...entry.summary };
+  }
+}
+
+class CleanupList {
+  private readonly items: Array<{ label: string; when: 'failure' | 'always'; action: () => Promise<void> | void }> = [];
+  constructor(private readonly log: (level: LogLevel, message: string) => void) {}
+
+  readonly registry: CleanupRegistry = {
+    onFailure: (label, action) => this.add(label, 'failure', action),
+    always: (label, action) => this.add(label, 'always', action),
+  };
+
+  private add(label: string, when: 'failure' | 'always', action: () => Promise<void> | void): () => void {
+    const item = { label, when, action };
+    this.items.push(item);
+    return () => {
+      const i = this.items.indexOf(item);
+      if (i >= 0) this.items.splice(i, 1);
+    };
+  }
+
+  async run(outcome: 'success' | 'failure'): Promise<void> {
+    for (const item of [...this.items].reverse()) {
+      if (item.when === 'failure' && outcome === 'success') continue;
+      try {
+        await item.action();
+      } catch (error) {
+        this.log('warn', `Cleanup "${item.label}" did not complete: ${toEngineError(error).message}`);
+      }
+    }
+    this.items.length = 0;
+  }
+}
+
+/** Sortable, readable, unique enough: 20261125-191530-3fa9c2. */
+export function newJobId(now: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}

@@ -1,0 +1,119 @@
+import { accessSync, constants } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { ApiHandlers } from '../../shared/contract/api';
+import type { FsEntry } from '../../shared/contract/api/core';
+import type { JobEvent } from '../../shared/contract/events';
+import { fail, fromErrno, EngineFailure } from './core/errors';
+import { JobManager } from './core/jobs';
+import { LocalToolRunner } from './core/tool-runner';
+import type { ToolRunner } from './core/tool-runner';
+import { findTool, TOOLS } from './core/tools';
+import type { ToolName } from './core/tools';
+import { convertJob } from './convert/job';
+import { previewConversion, resolveOptions } from './convert/preview';
+import * as paths from './paths';
+import type { DiskOps } from './privilege/disk-ops';
+import { planSource } from './sources/intake';
+
+export interface EngineConfig {
+  transport: 'electron-ipc' | 'websocket' | 'memory';
+  version: string;
+  jobsDir?: string;
+  defaultOutDir?: string;
+  tools?: ToolRunner;
+  /** Opens the privileged helper when a job needs it (Electron app); absent elsewhere. */
+  elevate?: () => Promise<DiskOps>;
+}
+
+export interface Engine {
+  handlers: ApiHandlers;
+  jobs: JobManager;
+  onJobEvent(listener: (event: JobEvent) => void): () => void;
+  /** Cancels running jobs and waits for their cleanup. */
+  shutdown(): Promise<void>;
+}
+
+/** Largest folder listing returned at once; the file browser pages by folder, not by file. */
+const MAX_LIST_ENTRIES = 5000;
+
+/**
+ * The engine behind every front end: one object implementing each call of the contract. The
+ * Electron main process, the WebSocket bridge, the CLI and the tests all construct it the same
+ * way and differ only in the transport in front of it.
+ */
+export function createEngine(config: EngineConfig): Engine {
+  const tools = config.tools ?? new LocalToolRunner();
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const jobsDir = config.jobsDir ?? paths.jobsDir();
+  const defaultOutDir = config.defaultOutDir ?? paths.defaultOutDir();
+  const jobs = new JobManager({ jobsDir, tools });
+  const convertDeps = { tools, isRoot, ...(config.elevate ? { elevate: config.elevate } : {}) };
+
+  const handlers: ApiHandlers = {
+    'app.info': () =>
+      Promise.resolve({
+        version: config.version,
+        transport: config.transport,
+        platform: `${process.platform}-${process.arch}`,
+        isRoot,
+        kvmAvailable: kvmUsable(),
+        homeDir: homedir(),
+        defaultOutDir,
+        jobsDir,
+        tools: (Object.keys(TOOLS) as ToolName[]).map((name) => ({ name, path: findTool(name), package: TOOLS[name].package })),
+      }),
+    'fs.list': async ({ path, showHidden }) => listFolder(path, showHidden),
+    'jobs.list': () => Promise.resolve(jobs.list()),
+    'jobs.get': ({ jobId }) => Promise.resolve(jobs.get(jobId)),
+    'jobs.cancel': ({ jobId }) => Promise.resolve(jobs.cancel(jobId)),
+    'source.plan': ({ path }) => planSource(path, { tools }),
+    'convert.preview': async ({ source, options }) => {
+      const resolved = resolveOptions(options);
+      const plan = await planSource(source, { tools });
+      return previewConversion(plan, resolved, { tools, canElevate: !isRoot && config.elevate !== undefined });
+    },
+    'convert.start': async ({ source, options }) => ({ jobId: await jobs.start(convertJob(resolve(source), options, convertDeps)) }),
+  };
+
+  return {
+    handlers,
+    jobs,
+    onJobEvent: (listener) => jobs.onJobEvent(listener),
+    shutdown: () => jobs.cancelAll(),
+  };
+}
+
+/** /dev/kvm exists and we may open it: guests run with KVM instead of TCG emulation. */
+export function kvmUsable(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listFolder(input: string, showHidden: boolean): Promise<{ path: string; parent: string | null; entries: FsEntry[] }> {
+  const path = resolve(input === '~' ? homedir() : input);
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ENOENT') fail('SOURCE_NOT_FOUND', `${path} does not exist.`, 'Choose another folder.', { path });
+    if (errno === 'ENOTDIR') fail('INVALID_REQUEST', `${path} is not a folder.`, 'Choose a folder.', { path });
+    throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, path));
+  }
+  const visible = names.filter((n) => showHidden || !n.startsWith('.')).slice(0, MAX_LIST_ENTRIES);
+  const entries = await Promise.all(
+    visible.map(async (name): Promise<FsEntry> => {
+      const full = join(path, name);
+      const s = await stat(full).catch(() => null);
+      return { name, path: full, kind: s?.isDirectory() ? 'dir' : s?.isFile() ? 'file' : 'other', size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 };
+    }),
+  );
+  entries.sort((a, b) => (a.kind === 'dir') === (b.kind === 'dir') ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1);
+  return { path, parent: path === '/' ? null : dirname(path), entries };
+}

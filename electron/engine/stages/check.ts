@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ConvertedDisk } from '../../../shared/contract/models/convert';
+import { fail } from '../core/errors';
+import type { Stage } from '../core/stage';
+import { imageInfo } from '../disk/qemu-img';
+import type { DiskOps } from '../privilege/disk-ops';
+import type { ConvertedPartial } from './convert';
+
+export type CheckedPartial = ConvertedPartial & Pick<ConvertedDisk, 'actualSize' | 'checked' | 'bytesPerSecond'>;
+
+/**
+ * Checks each output before it may take its final name: `qemu-img check` for qcow2 (any
+ * corruption fails the job), and for every format that qemu-img reads back the same virtual size.
+ */
+export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedPartial[]> {
+  return {
+    id: 'check',
+    label: 'Check outputs',
+    async run(outputs, ctx) {
+      const checked: CheckedPartial[] = [];
+      for (const [i, output] of outputs.entries()) {
+        ctx.progress({ bytesDone: i, bytesTotal: outputs.length, item: basename(output.final) });
+        if (output.format === 'qcow2') {
+          const result = await ops.check(output.partial, { signal: ctx.signal });
+          if (result.corruptions > 0 || result.checkErrors > 0) {
+            fail('CHECK_FAILED', `The converted image of ${output.source} is corrupt (${result.corruptions} corruptions, ${result.checkErrors} check errors).`, 'It was not kept. Check the destination disk for errors and convert again.', {
+              path: output.partial,
+              details: { ...result },
+            });
+          }
+          if (result.leaks > 0) ctx.log('warn', `${basename(output.final)}: ${result.leaks} leaked clusters (harmless, space only)`);
+        }
+        const [info] = await imageInfo(ctx.tools, { type: 'file', path: output.partial }, output.format, ctx.signal);
+        if (!info || info.virtualSize !== output.virtualSize) {
+          fail('CHECK_FAILED', `The converted image of ${output.source} has the wrong size (${info?.virtualSize ?? '?'} instead of ${output.virtualSize} bytes).`, 'It was not kept. Please report this with the job record.', {
+            path: output.partial,
+          });
+        }
+        const stats = await stat(output.partial);
+        checked.push({
+          ...output,
+          actualSize: stats.blocks * 512,
+          checked: true,
+          bytesPerSecond: output.durationMs > 0 ? (output.virtualSize * 1000) / output.durationMs : 0,
+        });
+        ctx.log('info', `${basename(output.final)}: check passed`);
+      }
+      ctx.progress({ bytesDone: outputs.length, bytesTotal: outputs.length });
+      return checked;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { app, BrowserWindow, ipcMain, session } from 'electron';
+import type { WebContents } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { IPC_CHANNEL } from '../../shared/rpc/preload-api';
+import type { Channel } from '../../shared/rpc/protocol';
+import { serveChannel } from '../../shared/rpc/server';
+import { toEngineError } from '../engine/core/errors';
+import { createEngine } from '../engine/service';
+import { allowNavigation, allowPermission, isTrustedSender, webPreferences } from './policy';
+
+// The Electron main process is a thin host: a locked-down window, and the engine behind the
+// contract on an IPC channel. All the work lives in the engine, which knows nothing of Electron.
+
+const appUrl = pathToFileURL(join(__dirname, '..', 'renderer', 'index.html')).href;
+const engine = createEngine({ transport: 'electron-ipc', version: app.getVersion() });
+const channels = new Map<number, { deliver(message: unknown): void; close(): void }>();
+
+function channelFor(contents: WebContents): { deliver(message: unknown): void } {
+  const existing = channels.get(contents.id);
+  if (existing) return existing;
+  const handlers = new Set<(message: unknown) => void>();
+  const closers = new Set<() => void>();
+  const channel: Channel = {
+    send: (message) => {
+      if (!contents.isDestroyed()) contents.send(IPC_CHANNEL, message);
+    },
+    onMessage: (handler) => {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    onClose: (handler) => {
+      closers.add(handler);
+      return () => closers.delete(handler);
+    },
+  };
+  serveChannel(channel, engine.handlers, engine, toEngineError);
+  const entry = {
+    deliver: (message: unknown) => handlers.forEach((h) => h(message)),
+    close: () => closers.forEach((c) => c()),
+  };
+  channels.set(contents.id, entry);
+  contents.once('destroyed', () => {
+    entry.close();
+    channels.delete(contents.id);
+  });
+  return entry;
+}
+
+ipcMain.on(IPC_CHANNEL, (event, message: unknown) => {
+  // Every message is checked: it must come from our own page's top frame. The RPC server then
+  // validates the call's name and arguments against the contract.
+  if (!isTrustedSender(event.senderFrame?.url, event.senderFrame === event.sender.mainFrame, appUrl)) return;
+  channelFor(event.sender).deliver(message);
+});
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!allowNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+function createWindow(): void {
+  const window = new BrowserWindow({
+    width: 1280,
+    height: 860,
+    minWidth: 960,
+    minHeight: 640,
+    title: 'hyper2kvm',
+    show: false,
+    webPreferences: webPreferences(join(__dirname, 'preload.cjs')),
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(appUrl);
+}
+
+void app.whenReady().then(() => {
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowPermission(permission)));
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+let quitting = false;
+app.on('before-quit', (event) => {
+  if (quitting) return;
+  // Running jobs are cancelled and cleaned up (tools killed, partial files removed) before exit.
+  event.preventDefault();
+  quitting = true;
+  void engine.shutdown().finally(() => app.quit());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Builds everything that runs outside vitest:
+//   dist/node/cli.mjs          the CLI and the loopback bridge (`npx hyper2kvm`)
+//   dist/helper/helper.mjs     the privileged helper, self-contained (run by pkexec)
+//   dist/electron/main.cjs     Electron main process
+//   dist/electron/preload.cjs  Electron preload, one file (a sandboxed preload cannot require)
+//   dist/renderer/             the React wizard (vite)
+// Usage: node scripts/build.mjs [--node-only]
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const nodeOnly = process.argv.includes('--node-only');
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+
+await Promise.all([
+  build({ ...common, entryPoints: ['electron/cli/entry.ts'], outfile: 'dist/node/cli.mjs', format: 'esm', packages: 'external' }),
+  build({
+    ...common,
+    entryPoints: ['electron/helper/main.ts'],
+    outfile: 'dist/helper/helper.mjs',
+    format: 'esm',
+    // Self-contained: the helper runs as root and must not load code from node_modules at run time.
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  }),
+  build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'], packages: 'external' }),
+  build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'], platform: 'node' }),
+]);
+
+if (!nodeOnly) {
+  const vite = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+  if (vite.status !== 0) process.exit(vite.status ?? 1);
+}
+console.log('built dist/');
