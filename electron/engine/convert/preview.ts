@@ -26,6 +26,9 @@ export function resolveOptions(options: ConvertOptions): ResolvedConvertOptions 
     if (field === 'name') fail('OUTPUT_NAME_INVALID', `The output name is not valid: ${issue?.message}.`, 'Use letters, digits, dots, dashes and underscores, starting with a letter or digit.');
     fail('INVALID_REQUEST', `The conversion options are not valid (${field}: ${issue?.message}).`, 'Fix the option named above.');
   }
+  if (parsed.data.compress && parsed.data.format !== 'qcow2') {
+    fail('INVALID_REQUEST', 'Only qcow2 output can be compressed.', 'Choose qcow2, or turn compression off.');
+  }
   return { ...parsed.data, outDir: resolve(parsed.data.outDir) };
 }
 

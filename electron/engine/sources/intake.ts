@@ -10,7 +10,7 @@ import type { OvfDescriptor } from '../formats/ovf';
 import { parseVmx, vmxToMetadata } from '../formats/vmx';
 import { allocatedBytes, readRange, resolveInside, statSource } from './files';
 import { planOva } from './ova';
-import { probe } from './probe';
+import { checkSourceIntegrity, probe } from './probe';
 import type { IntakeDeps } from './probe';
 
 export type { IntakeDeps } from './probe';
@@ -208,6 +208,7 @@ async function planDisks(
     const chain = await planVmdkChain(diskPath);
     const locator: DiskLocator = { type: 'file', path: diskPath };
     const infos = await probe(deps, locator, 'vmdk', diskPath);
+    await checkSourceIntegrity(deps, locator, 'vmdk', diskPath);
     const top = infos[0]!;
     if (chain.length > 1) warnings.push(`${basename(diskPath)} is a snapshot chain of ${chain.length} links: it is flattened into one disk.`);
     const slot = vm.disks.find((d) => d.fileName === diskPath)?.slot;

@@ -7,7 +7,7 @@ import { checkEntrySafety, listTar } from '../formats/tar';
 import type { TarEntry } from '../formats/tar';
 import { classifyVmdkHead } from '../formats/vmdk-descriptor';
 import { readRange } from './files';
-import { probe } from './probe';
+import { checkSourceIntegrity, probe } from './probe';
 import type { IntakeDeps } from './probe';
 
 /** The OVF and manifest inside an OVA are small; refuse absurd sizes rather than buffer them. */
@@ -49,6 +49,7 @@ export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, 
     }
     const locator = { type: 'tar-member' as const, archive: ovaPath, member: entry.name, offset: entry.dataOffset, size: entry.size, format: 'vmdk' };
     const [info] = await probe(deps, locator, 'vmdk', file.href);
+    await checkSourceIntegrity(deps, locator, 'vmdk', file.href);
     const createType = kindOfDisk.header.streamOptimized ? 'streamOptimized' : 'monolithicSparse';
     disks.push({
       id: `disk${i + 1}`,

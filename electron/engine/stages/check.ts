@@ -19,8 +19,7 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
     label: 'Check outputs',
     async run(outputs, ctx) {
       const checked: CheckedPartial[] = [];
-      for (const [i, output] of outputs.entries()) {
-        ctx.progress({ bytesDone: i, bytesTotal: outputs.length, item: basename(output.final) });
+      for (const output of outputs) {
         if (output.format === 'qcow2') {
           const result = await ops.check(output.partial, { signal: ctx.signal });
           if (result.corruptions > 0 || result.checkErrors > 0) {
@@ -46,7 +45,6 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
         });
         ctx.log('info', `${basename(output.final)}: check passed`);
       }
-      ctx.progress({ bytesDone: outputs.length, bytesTotal: outputs.length });
       return checked;
     },
   };

@@ -3,6 +3,7 @@ import type { SourcePlan } from '../../../shared/contract/models/source';
 import { fail } from '../core/errors';
 import type { Stage } from '../core/stage';
 import { previewConversion } from '../convert/preview';
+import { formatBytes } from '../../../shared/format';
 
 /**
  * Re-checks the destination right before converting (space, existing files, rights): the
@@ -20,7 +21,7 @@ export function preflightStage(canElevate: boolean): Stage<{ plan: SourcePlan; o
           details: { blockers: preview.blockers },
         });
       }
-      ctx.log('info', `Estimated output ${preview.estimatedBytes} bytes; ${preview.destinationFreeBytes} bytes free at the destination`);
+      ctx.log('info', `Output needs about ${formatBytes(preview.estimatedBytes)}; ${formatBytes(preview.destinationFreeBytes)} free at the destination`);
       return preview;
     },
   };
