@@ -11,11 +11,10 @@ import { LocalToolRunner } from './core/tool-runner';
 import type { ToolRunner } from './core/tool-runner';
 import { findTool, TOOLS } from './core/tools';
 import type { ToolName } from './core/tools';
-import { convertJob } from './convert/job';
-import { previewConversion, resolveOptions } from './convert/preview';
+import { convertHandlers } from './convert/handlers';
+import type { EngineDeps } from './deps';
 import * as paths from './paths';
 import type { DiskOps } from './privilege/disk-ops';
-import { planSource } from './sources/intake';
 
 export interface EngineConfig {
   transport: 'electron-ipc' | 'websocket' | 'memory';
@@ -49,9 +48,10 @@ export function createEngine(config: EngineConfig): Engine {
   const jobsDir = config.jobsDir ?? paths.jobsDir();
   const defaultOutDir = config.defaultOutDir ?? paths.defaultOutDir();
   const jobs = new JobManager({ jobsDir, tools });
-  const convertDeps = { tools, isRoot, ...(config.elevate ? { elevate: config.elevate } : {}) };
+  const deps: EngineDeps = { tools, jobs, isRoot, jobsDir, defaultOutDir, version: config.version, ...(config.elevate ? { elevate: config.elevate } : {}) };
 
   const handlers: ApiHandlers = {
+    ...convertHandlers(deps),
     'app.info': () =>
       Promise.resolve({
         version: config.version,
@@ -68,13 +68,6 @@ export function createEngine(config: EngineConfig): Engine {
     'jobs.list': () => Promise.resolve(jobs.list()),
     'jobs.get': ({ jobId }) => Promise.resolve(jobs.get(jobId)),
     'jobs.cancel': ({ jobId }) => Promise.resolve(jobs.cancel(jobId)),
-    'source.plan': ({ path }) => planSource(path, { tools }),
-    'convert.preview': async ({ source, options }) => {
-      const resolved = resolveOptions(options);
-      const plan = await planSource(source, { tools });
-      return previewConversion(plan, resolved, { tools, canElevate: !isRoot && config.elevate !== undefined });
-    },
-    'convert.start': async ({ source, options }) => ({ jobId: await jobs.start(convertJob(resolve(source), options, convertDeps)) }),
   };
 
   return {

@@ -39,12 +39,12 @@ export class RpcClient {
   call<M extends MethodName>(method: M, input: CallInput<M>): Promise<CallOutput<M>> {
     const id = this.nextId++;
     return new Promise<CallOutput<M>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
+      this.pending.set(id, { resolve: resolve, reject, method });
       try {
         this.channel.send({ v: PROTOCOL_VERSION, kind: 'call', id, method, params: input });
       } catch (error) {
         this.pending.delete(id);
-        reject(error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
   }

@@ -1,9 +1,9 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { engineError } from '../contract/errors';
 import type { EngineError } from '../contract/errors';
 import type { JobEvent } from '../contract/events';
 import { api, isMethodName } from '../contract/api';
-import type { ApiHandlers, MethodName } from '../contract/api';
+import type { ApiHandlers } from '../contract/api';
 import { CallMessage, PROTOCOL_VERSION } from './protocol';
 import type { Channel } from './protocol';
 
@@ -65,7 +65,7 @@ async function handleCall(message: unknown, handlers: ApiHandlers, toError: Erro
     );
   }
   try {
-    const handler = handlers[method as MethodName] as (p: unknown) => Promise<unknown>;
+    const handler = handlers[method] as (p: unknown) => Promise<unknown>;
     const value = await handler(parsed.data);
     return { v: PROTOCOL_VERSION, kind: 'reply', id, ok: true, value };
   } catch (error) {

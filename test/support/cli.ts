@@ -34,7 +34,7 @@ export async function runCliInProcess(args: string[]): Promise<CliRun> {
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   const code = await runCli(args, { json: args.includes('--json'), stdout, stderr });
   const lines = args.includes('--json') ? parseLines(out) : [];
-  return { code, stdout: out, stderr: err, lines, result: (lines.at(-1) ?? {}) as CliRun['result'] };
+  return { code, stdout: out, stderr: err, lines, result: (lines.at(-1) ?? {}) };
 }
 
 export interface CliProcessOptions {
@@ -68,7 +68,7 @@ export function runCliProcess(args: string[], options: CliProcessOptions = {}): 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const lines = args.includes('--json') ? parseLines(out) : [];
-      resolve({ code: code ?? (signal ? 128 : 1), stdout: out, stderr: err, lines, result: (lines.at(-1) ?? {}) as CliRun['result'] });
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: out, stderr: err, lines, result: (lines.at(-1) ?? {}) });
     });
   });
 }

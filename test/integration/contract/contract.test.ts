@@ -6,9 +6,9 @@ import { WebSocket } from 'ws';
 import { api } from '../../../shared/contract/api';
 import type { MethodName } from '../../../shared/contract/api';
 import type { JobEvent } from '../../../shared/contract/events';
-import { RemoteError, RpcClient } from '../../../shared/rpc/client';
+import type { RemoteError} from '../../../shared/rpc/client';
+import { RpcClient } from '../../../shared/rpc/client';
 import { websocketChannel } from '../../../shared/rpc/websocket';
-import type { WebSocketLike } from '../../../shared/rpc/websocket';
 import { startBridge } from '../../../electron/bridge/server';
 import type { Bridge } from '../../../electron/bridge/server';
 import { connectInProcess } from '../../../electron/engine/connect';
@@ -121,14 +121,14 @@ function openSocket(url: string, origin: string): Promise<WebSocket> {
   });
 }
 
-const transports: Record<string, () => Promise<{ client: RpcClient; close(): void }>> = {
+const transports: Record<string, () => Promise<{ client: RpcClient; close: () => void }>> = {
   memory: () => {
     const client = connectInProcess(engine);
     return Promise.resolve({ client, close: () => client.close() });
   },
   websocket: async () => {
     const ws = await openSocket(`ws://127.0.0.1:${bridge.port}/rpc?token=${bridge.token}`, bridge.url);
-    const client = new RpcClient(websocketChannel(ws as unknown as WebSocketLike));
+    const client = new RpcClient(websocketChannel(ws));
     return { client, close: () => ws.close() };
   },
 };

@@ -6,7 +6,7 @@ import { memoryChannelPair } from '../../../shared/rpc/memory';
 import { serveChannel } from '../../../shared/rpc/server';
 import { toEngineError, fail } from '../../../electron/engine/core/errors';
 
-function setup(overrides: Partial<ApiHandlers> = {}): { client: RpcClient; emit(e: JobEvent): void; raw: ReturnType<typeof memoryChannelPair>[0] } {
+function setup(overrides: Partial<ApiHandlers> = {}): { client: RpcClient; emit: (e: JobEvent) => void; raw: ReturnType<typeof memoryChannelPair>[0] } {
   const listeners = new Set<(e: JobEvent) => void>();
   const handlers = {
     'jobs.cancel': ({ jobId }: { jobId: string }) => Promise.resolve({ cancelled: jobId === 'job-123', state: 'running' as const }),
