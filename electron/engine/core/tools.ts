@@ -20,6 +20,19 @@ export const TOOLS = {
   tesseract: { paths: ['/usr/bin/tesseract'], package: 'tesseract-ocr' },
   pkexec: { paths: ['/usr/bin/pkexec'], package: 'pkexec' },
   tar: { paths: ['/usr/bin/tar', '/bin/tar'], package: 'tar' },
+  // Decompressing a guest's initramfs on the host (inspection lists its contents).
+  zstd: { paths: ['/usr/bin/zstd'], package: 'zstd' },
+  xz: { paths: ['/usr/bin/xz', '/bin/xz'], package: 'xz-utils' },
+  lz4: { paths: ['/usr/bin/lz4'], package: 'lz4' },
+  // Disk assembly without loop devices or mounts (test fixtures build guests with these).
+  sfdisk: { paths: ['/usr/sbin/sfdisk', '/sbin/sfdisk'], package: 'fdisk' },
+  mke2fs: { paths: ['/usr/sbin/mke2fs', '/sbin/mke2fs'], package: 'e2fsprogs' },
+  debugfs: { paths: ['/usr/sbin/debugfs', '/sbin/debugfs'], package: 'e2fsprogs' },
+  debootstrap: { paths: ['/usr/sbin/debootstrap'], package: 'debootstrap' },
+  unshare: { paths: ['/usr/bin/unshare'], package: 'util-linux' },
+  // The privileged helper reads sources with the rights of the user who ran pkexec.
+  setpriv: { paths: ['/usr/bin/setpriv'], package: 'util-linux' },
+  getent: { paths: ['/usr/bin/getent'], package: 'libc-bin' },
 } as const satisfies Record<string, { paths: readonly string[]; package: string }>;
 
 export type ToolName = keyof typeof TOOLS;

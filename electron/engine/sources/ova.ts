@@ -60,7 +60,7 @@ export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, 
       virtualSize: info!.virtualSize,
       allocatedSize: entry.size,
       chain: [{ path: `${ovaPath}:${entry.name}`, format: 'vmdk', subformat: createType, virtualSize: info!.virtualSize, allocatedSize: entry.size, files: [entry.name] }],
-      ...(ovf.vm.disks[i]?.slot ? { slot: ovf.vm.disks[i]!.slot } : {}),
+      ...(ovf.vm.disks[i]?.slot ? { slot: ovf.vm.disks[i].slot } : {}),
     });
   }
   if (disks.length === 0) fail('OVF_DISK_MISSING', `${basename(ovaPath)} describes no disk.`, 'This OVA has no disk to convert.', { path: ovaPath });
