@@ -6,6 +6,8 @@ import type { RpcClient } from '../../shared/rpc/client';
 import { packageRoot } from '../bridge/server';
 import { toEngineError } from '../engine/core/errors';
 import { connectInProcess } from '../engine/connect';
+import { helperSession } from '../engine/privilege/helper-client';
+import { helperCommand, isRootProcess } from '../engine/privilege/locate';
 import { createEngine } from '../engine/service';
 import type { Engine } from '../engine/service';
 import { COMMANDS } from './commands';
@@ -61,13 +63,16 @@ export async function runCli(args: string[], io?: CliIo): Promise<number> {
     return 0;
   }
   let connection: { engine: Engine; client: RpcClient } | null = null;
+  let helper: ReturnType<typeof helperSession> | null = null;
   try {
     return await command.run({
       argv: rest,
       io: out,
-      engine: () => {
+      engine: (options) => {
         if (!connection) {
-          const engine = createEngine({ transport: 'memory', version: version() });
+          if (options?.elevate && !isRootProcess()) helper = helperSession({ command: helperCommand(packageRoot(import.meta.url), process.execPath), elevate: true });
+          const session = helper;
+          const engine = createEngine({ transport: 'memory', version: version(), ...(session ? { elevate: () => session.elevate() } : {}) });
           connection = { engine, client: connectInProcess(engine) };
         }
         return connection;
@@ -81,6 +86,7 @@ export async function runCli(args: string[], io?: CliIo): Promise<number> {
       c.client.close();
       await c.engine.shutdown();
     }
+    await (helper as ReturnType<typeof helperSession> | null)?.close();
   }
 }
 

@@ -15,6 +15,7 @@ import { convertHandlers } from './convert/handlers';
 import type { EngineDeps } from './deps';
 import * as paths from './paths';
 import type { DiskOps } from './privilege/disk-ops';
+import { isRootProcess } from './privilege/locate';
 
 export interface EngineConfig {
   transport: 'electron-ipc' | 'websocket' | 'memory';
@@ -44,7 +45,7 @@ const MAX_LIST_ENTRIES = 5000;
  */
 export function createEngine(config: EngineConfig): Engine {
   const tools = config.tools ?? new LocalToolRunner();
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const isRoot = isRootProcess();
   const jobsDir = config.jobsDir ?? paths.jobsDir();
   const defaultOutDir = config.defaultOutDir ?? paths.defaultOutDir();
   const jobs = new JobManager({ jobsDir, tools });

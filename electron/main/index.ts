@@ -6,6 +6,8 @@ import { IPC_CHANNEL } from '../../shared/rpc/preload-api';
 import type { Channel } from '../../shared/rpc/protocol';
 import { serveChannel } from '../../shared/rpc/server';
 import { toEngineError } from '../engine/core/errors';
+import { helperSession } from '../engine/privilege/helper-client';
+import { helperCommand, isRootProcess } from '../engine/privilege/locate';
 import { createEngine } from '../engine/service';
 import { allowNavigation, allowPermission, isTrustedSender, webPreferences } from './policy';
 
@@ -13,7 +15,10 @@ import { allowNavigation, allowPermission, isTrustedSender, webPreferences } fro
 // contract on an IPC channel. All the work lives in the engine, which knows nothing of Electron.
 
 const appUrl = pathToFileURL(join(__dirname, '..', 'renderer', 'index.html')).href;
-const engine = createEngine({ transport: 'electron-ipc', version: app.getVersion() });
+// Writing where the user may not (the libvirt image folder) goes through the pkexec helper,
+// started on first need: one password prompt per app session.
+const helper = isRootProcess() ? null : helperSession({ command: helperCommand(join(__dirname, '..', '..'), '/usr/bin/node'), elevate: true });
+const engine = createEngine({ transport: 'electron-ipc', version: app.getVersion(), ...(helper ? { elevate: () => helper.elevate() } : {}) });
 const channels = new Map<number, { deliver(message: unknown): void; close(): void }>();
 
 function channelFor(contents: WebContents): { deliver(message: unknown): void } {
@@ -90,7 +95,10 @@ app.on('before-quit', (event) => {
   // Running jobs are cancelled and cleaned up (tools killed, partial files removed) before exit.
   event.preventDefault();
   quitting = true;
-  void engine.shutdown().finally(() => app.quit());
+  void engine
+    .shutdown()
+    .then(() => helper?.close())
+    .finally(() => app.quit());
 });
 
 app.on('window-all-closed', () => {

@@ -26,7 +26,7 @@ Options:
     if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') throw usageError(`--host must be a loopback address, not "${host}".`, usage);
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be a port number, not "${values.port}".`, usage);
-    const { engine } = ctx.engine();
+    const { engine } = ctx.engine({ elevate: true });
     const bridge = await startBridge({
       engine,
       host,

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ConvertOptions, ConvertResult } from '../../../shared/contract/models/convert';
+import { fail } from '../core/errors';
 import type { JobSpec } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
 import type { DiskOps } from '../privilege/disk-ops';
@@ -49,6 +51,10 @@ export function convertJob(source: string, rawOptions: ConvertOptions, deps: Con
       const plan = await job.runStage(probeStage, { source });
       await job.runStage(verifyManifestStage, plan);
       const ops = await diskOpsFor(options.outDir, deps);
+      if (ops.privileged && !existsSync(options.outDir)) {
+        // The helper creates files, never folders: it must not build paths the user chose.
+        fail('DEST_NOT_FOUND', `${options.outDir} does not exist, and only an administrator may create it.`, 'Create the folder first (as root), or choose an existing one.', { path: options.outDir });
+      }
       const preview = await job.runStage(preflightStage(ops.privileged || deps.elevate !== undefined), { plan, options });
       const converted = await job.runStage(convertStage(ops), {
         plan,
