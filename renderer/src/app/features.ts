@@ -1,0 +1,17 @@
+import type { ReactNode } from 'react';
+import { convertFeature } from '../features/convert';
+
+/**
+ * The app's features, in navigation order. Each brings its own page and, optionally, a
+ * `start` that wires it to the engine once (event subscriptions). Inspection reports, boot
+ * verification and vCenter join this list as they land.
+ */
+export interface Feature {
+  id: string;
+  label: string;
+  description: string;
+  render: () => ReactNode;
+  start?: () => void;
+}
+
+export const FEATURES: readonly Feature[] = [convertFeature];

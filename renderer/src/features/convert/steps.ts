@@ -1,0 +1,31 @@
+/** The wizard's steps and which of them the user may go to from where they are. */
+
+export const STEPS = [
+  { id: 'source', label: 'Source' },
+  { id: 'options', label: 'Options' },
+  { id: 'run', label: 'Run' },
+  { id: 'result', label: 'Result' },
+] as const;
+
+export type StepId = (typeof STEPS)[number]['id'];
+
+export interface WizardFacts {
+  hasPlan: boolean;
+  /** A job was started and has not ended yet. */
+  running: boolean;
+  hasJob: boolean;
+  succeeded: boolean;
+}
+
+/**
+ * While a job runs only its Run step is reachable (its source and options are what is being
+ * converted); after it ends the user may look back, change options and run again.
+ */
+export function reachableSteps(facts: WizardFacts): Set<StepId> {
+  if (facts.running) return new Set<StepId>(['run']);
+  const steps = new Set<StepId>(['source']);
+  if (facts.hasPlan) steps.add('options');
+  if (facts.hasJob) steps.add('run');
+  if (facts.succeeded) steps.add('result');
+  return steps;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { describeElapsed, describeProgress } from '../../../renderer/src/components/progress-view';
+import type { ProgressSnapshot } from '../../../shared/contract/events';
+
+const GiB = 1024 ** 3;
+
+describe('describeProgress', () => {
+  it.each<[string, ProgressSnapshot, { value: number; percent: string; bytes: string; rate: string; eta: string }]>([
+    [
+      'a running conversion',
+      { fraction: 0.4567, bytesDone: 0.4567 * 4 * GiB, bytesTotal: 4 * GiB, bytesPerSecond: 312.4e6, etaSeconds: 75.2 },
+      { value: 45.6, percent: '45.6 %', bytes: '1.8 GiB of 4.0 GiB', rate: '312 MB/s', eta: 'ETA 1 min 15 s' },
+    ],
+    [
+      'the first reading (no rate yet)',
+      { fraction: 0, bytesDone: 0, bytesTotal: 64 * 1024 * 1024, bytesPerSecond: null, etaSeconds: null },
+      { value: 0, percent: '0.0 %', bytes: '0 B of 64.0 MiB', rate: '– MB/s', eta: 'ETA unknown' },
+    ],
+    [
+      'a slow upload',
+      { fraction: 0.999, bytesDone: 999, bytesTotal: 1000, bytesPerSecond: 2.5e6, etaSeconds: 0 },
+      { value: 99.9, percent: '99.9 %', bytes: '999 B of 1000 B', rate: '2.5 MB/s', eta: 'ETA 0 s' },
+    ],
+    [
+      'done',
+      { fraction: 1, bytesDone: 2 * GiB, bytesTotal: 2 * GiB, bytesPerSecond: 0, etaSeconds: 0 },
+      { value: 100, percent: '100.0 %', bytes: '2.0 GiB of 2.0 GiB', rate: '0.0 MB/s', eta: 'ETA 0 s' },
+    ],
+  ])('%s', (_name, snapshot, expected) => {
+    expect(describeProgress(snapshot)).toEqual(expected);
+  });
+});
+
+describe('describeElapsed', () => {
+  it.each([
+    [0, 'under 1 s'],
+    [246, 'under 1 s'],
+    [1000, '1 s'],
+    [75_400, '1 min 15 s'],
+  ])('%i ms → %s', (ms, text) => {
+    expect(describeElapsed(ms)).toBe(text);
+  });
+});
