@@ -77,6 +77,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const staticRoot = resolve(options.staticDir);
   let origins: Set<string> = new Set();
   let origin = '';
+  // Files dropped in the browser are copies nobody can reach after this run: removed on close.
+  const batches = new Set<string>();
 
   const server: Server = createServer((req, res) => {
     void handleHttp(req, res).catch((error: unknown) => {
@@ -156,6 +158,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     const folder = join(options.uploadsDir, batch);
     await mkdir(folder, { recursive: true });
+    batches.add(folder);
     const target = join(folder, name);
     const partial = `${target}.uploading`;
     try {
@@ -208,6 +211,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       for (const client of wss.clients) client.terminate();
       wss.close();
       await new Promise<void>((ok) => server.close(() => ok()));
+      await Promise.all([...batches].map((folder) => rm(folder, { recursive: true, force: true })));
     },
   };
 }

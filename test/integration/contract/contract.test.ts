@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +165,15 @@ describe('the WebSocket bridge refuses strangers', () => {
     expect(ok.status).toBe(200);
     expect(((await ok.json()) as { path: string }).path).toBe(join(work, 'uploads', 'abcdef1234', 'disk.vmdk'));
   });
+  it('removes the files dropped during its run when it closes', async () => {
+    const own = await startBridge({ engine, staticDir: join(work, 'static'), uploadsDir: join(work, 'uploads-own') });
+    const res = await fetch(`${own.url}/upload?batch=batch-0001&name=disk.vmdk`, { method: 'PUT', headers: { origin: own.url, 'x-hyper2kvm-token': own.token }, body: 'data' });
+    const { path } = (await res.json()) as { path: string };
+    expect(existsSync(path)).toBe(true);
+    await own.close();
+    expect(existsSync(join(work, 'uploads-own', 'batch-0001'))).toBe(false);
+  });
+
   it('upload names that try to leave the uploads folder', async () => {
     for (const name of ['../x', '.hidden', 'a/b', '']) {
       const res = await fetch(`${bridge.url}/upload?batch=abcdef1234&name=${encodeURIComponent(name)}`, { method: 'PUT', headers: { origin: bridge.url, 'x-hyper2kvm-token': bridge.token }, body: 'x' });
