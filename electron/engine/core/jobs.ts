@@ -5,7 +5,7 @@ import type { EngineError } from '../../../shared/contract/errors';
 import type { JobEvent, JobState } from '../../../shared/contract/events';
 import type { JobSummary } from '../../../shared/contract/api/core';
 import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
-import { ProgressMeter, throttle } from './progress';
+import { ProgressMeter, throttle } from '../../../shared/progress';
 import type { CleanupRegistry, LogLevel, ProgressReport, Stage, StageContext } from './stage';
 import type { ToolRunner } from './tool-runner';
 

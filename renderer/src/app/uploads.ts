@@ -2,7 +2,7 @@ import type { EngineError } from '../../../shared/contract/errors';
 import type { ProgressSnapshot } from '../../../shared/contract/events';
 import { BRIDGE_PATHS, TOKEN_HEADER } from '../../../shared/rpc/bridge';
 import { uiError } from './errors';
-import { RateMeter } from './rate-meter';
+import { ProgressMeter } from '../../../shared/progress';
 
 /**
  * Streams files dropped in a browser to the engine through the bridge (`PUT /upload`), one
@@ -83,7 +83,7 @@ export async function uploadBatch(
   onProgress: (snapshot: ProgressSnapshot) => void,
 ): Promise<UploadResult[]> {
   const total = files.reduce((sum, f) => sum + f.size, 0);
-  const meter = new RateMeter(total);
+  const meter = new ProgressMeter(total);
   let before = 0;
   const results: UploadResult[] = [];
   onProgress(meter.update(0, files[0]?.name));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressMeter, throttle, WeightedProgress } from '../../../electron/engine/core/progress';
+import { ProgressMeter, throttle, WeightedProgress } from '../../../shared/progress';
 
 function clock(start = 0): { now: () => number; advance(ms: number): void } {
   let t = start;

@@ -1,4 +1,4 @@
-import type { ProgressSnapshot } from '../../../shared/contract/events';
+import type { ProgressSnapshot } from './contract/events';
 
 /**
  * Turns raw "bytes done of total" readings into an honest progress snapshot: the fraction

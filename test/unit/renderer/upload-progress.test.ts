@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { RateMeter } from '../../../renderer/src/app/rate-meter';
+import { ProgressMeter } from '../../../shared/progress';
 
 function clock(): { now: () => number; advance(ms: number): void } {
   let t = 1_000_000;
   return { now: () => t, advance: (ms) => void (t += ms) };
 }
 
-describe('RateMeter (upload progress measured in the page)', () => {
+describe('ProgressMeter (upload progress measured in the page)', () => {
   it('says the rate and ETA are unknown until half a second of data exists', () => {
     const c = clock();
-    const meter = new RateMeter(100e6, c.now);
+    const meter = new ProgressMeter(100e6, c.now);
     c.advance(200);
     const early = meter.update(10e6);
     expect(early.bytesPerSecond).toBeNull();
@@ -19,7 +19,7 @@ describe('RateMeter (upload progress measured in the page)', () => {
 
   it('measures the rate over the window and derives the ETA from it', () => {
     const c = clock();
-    const meter = new RateMeter(100e6, c.now);
+    const meter = new ProgressMeter(100e6, c.now);
     c.advance(1000);
     const s = meter.update(20e6);
     expect(s.bytesPerSecond).toBeCloseTo(20e6);
@@ -28,7 +28,7 @@ describe('RateMeter (upload progress measured in the page)', () => {
 
   it('forgets old samples: a stall shows as a falling rate, not a frozen average', () => {
     const c = clock();
-    const meter = new RateMeter(1e9, c.now, 2000);
+    const meter = new ProgressMeter(1e9, c.now, 2000);
     for (let i = 1; i <= 4; i++) {
       c.advance(500);
       meter.update(i * 50e6); // 100 MB/s for two seconds
@@ -44,7 +44,7 @@ describe('RateMeter (upload progress measured in the page)', () => {
 
   it('never goes backwards and never past the total', () => {
     const c = clock();
-    const meter = new RateMeter(1000, c.now);
+    const meter = new ProgressMeter(1000, c.now);
     c.advance(600);
     expect(meter.update(700).bytesDone).toBe(700);
     expect(meter.update(300).bytesDone).toBe(700);
@@ -53,7 +53,7 @@ describe('RateMeter (upload progress measured in the page)', () => {
   });
 
   it('carries the item being worked on', () => {
-    const meter = new RateMeter(10);
+    const meter = new ProgressMeter(10);
     expect(meter.update(1, 'disk.vmdk').item).toBe('disk.vmdk');
   });
 });
