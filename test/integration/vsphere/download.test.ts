@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import { LocalToolRunner } from '../../../electron/engine/core/tool-runner';
 import { connectVsphere } from '../../../electron/engine/vsphere/connect';
 import { downloadDatastoreFile, partPath, sessionFileAccess, sidecarPath } from '../../../electron/engine/vsphere/datastore-download';
@@ -17,16 +15,7 @@ import { startVcsim } from '../../support/vcsim/harness';
 import type { Vcsim } from '../../support/vcsim/harness';
 import { makeFlatVmdk, putVmdk, sha256File } from '../../support/vcsim/vmdk';
 import type { LocalVmdk } from '../../support/vcsim/vmdk';
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
+import { failureOf } from '../../support/failures';
 
 const VM = 'DC0_H0_VM0';
 const SIZE_MIB = 8;

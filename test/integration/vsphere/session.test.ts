@@ -2,8 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import { connectVsphere } from '../../../electron/engine/vsphere/connect';
 import { listVms } from '../../../electron/engine/vsphere/inventory';
 import { probeRestSession } from '../../../electron/engine/vsphere/rest-session';
@@ -13,17 +11,7 @@ import { createSnapshot, powerOffVm, powerState, removeSnapshot, shutdownGuest, 
 import { startNetProxy } from '../../support/net-proxy';
 import { startVcsim } from '../../support/vcsim/harness';
 import type { Vcsim } from '../../support/vcsim/harness';
-
-/** The error value of a rejected promise (fails the test if it resolves). */
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
+import { failureOf } from '../../support/failures';
 
 describe('vSphere session against the real simulator (govmomi vcsim)', () => {
   let vcsim: Vcsim;

@@ -2,20 +2,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import { lineSplitter, runCommand } from '../../../electron/engine/core/tool-runner';
+import { failureOf } from '../../support/failures';
 import { isRunning, waitUntil } from '../../support/processes';
 
 
-async function failure(promise: Promise<unknown>): Promise<EngineFailure> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('runCommand', () => {
   it('returns stdout and calls back per line, splitting on \\r too', async () => {
@@ -26,8 +17,8 @@ describe('runCommand', () => {
   });
 
   it('turns a non-zero exit into an error value with the command, exit code and stderr tail', async () => {
-    const error = await failure(runCommand('/bin/sh', ['-c', 'echo first >&2; echo "it broke" >&2; exit 3'], { failureHint: 'try again' }));
-    expect(error.value).toMatchObject({
+    const error = await failureOf(runCommand('/bin/sh', ['-c', 'echo first >&2; echo "it broke" >&2; exit 3'], { failureHint: 'try again' }));
+    expect(error).toMatchObject({
       code: 'TOOL_FAILED',
       kind: 'failure',
       message: 'sh failed: it broke',
@@ -42,9 +33,9 @@ describe('runCommand', () => {
   });
 
   it('reports a tool that cannot start', async () => {
-    const error = await failure(runCommand('/nonexistent/tool', []));
-    expect(error.value.code).toBe('TOOL_FAILED');
-    expect(error.value.message).toMatch(/Could not start tool/);
+    const error = await failureOf(runCommand('/nonexistent/tool', []));
+    expect(error.code).toBe('TOOL_FAILED');
+    expect(error.message).toMatch(/Could not start tool/);
   });
 
   it('on abort kills the whole process group, children included, and says CANCELLED', async () => {
@@ -59,8 +50,8 @@ describe('runCommand', () => {
     }
     expect(isRunning(childPid)).toBe(true);
     controller.abort();
-    const error = await failure(running);
-    expect(error.value.code).toBe('CANCELLED');
+    const error = await failureOf(running);
+    expect(error.code).toBe('CANCELLED');
     expect(await waitUntil(() => !isRunning(childPid), 2000)).toBe(true);
   });
 });

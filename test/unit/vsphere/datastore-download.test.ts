@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import {
   backoffDelay,
   datastoreFileUrl,
@@ -18,21 +16,12 @@ import {
   sidecarPath,
 } from '../../../electron/engine/vsphere/datastore-download';
 import type { DatastoreLocation, DownloadSidecar, FileAccess } from '../../../electron/engine/vsphere/datastore-download';
+import { failureOf } from '../../support/failures';
 
 const SOURCE: DatastoreLocation = { datacenterPath: 'DC0', datastore: 'LocalDS_0', path: 'web01/web01-flat.vmdk' };
 const SERVER = 'vc.example.test:443';
 const ORIGIN = 'https://vc.example.test';
 const URL_PATH = '/folder/web01/web01-flat.vmdk?dcPath=DC0&dsName=LocalDS_0';
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
 
 describe('URLs', () => {
   it.each([

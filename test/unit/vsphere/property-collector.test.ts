@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import {
   containerViewObjectSpec,
   filterSpec,
@@ -12,19 +10,10 @@ import {
 import { VsphereSession } from '../../../electron/engine/vsphere/session';
 import { child, parseXml, path, renderXml } from '../../../electron/engine/vsphere/xml';
 import { FakeVcenter, HOST, response, sample, withXsiPrefix, xmlReply } from './fake-vcenter';
+import { failureOf } from '../../support/failures';
 
 const PC = { type: 'PropertyCollector', value: 'propertyCollector' };
 const VIEW = { type: 'ContainerView', value: 'session[s]view-1' };
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
 
 /** A page with one VM per id, and a token unless it is the last page. */
 function page(method: 'RetrievePropertiesEx' | 'ContinueRetrievePropertiesEx', ids: number[], token?: string): string {

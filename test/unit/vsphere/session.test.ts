@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MockAgent } from 'undici';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import { VsphereSession, readServiceContent, sessionCookieFrom } from '../../../electron/engine/vsphere/session';
 import { child, parseXml, path } from '../../../electron/engine/vsphere/xml';
 import { FakeVcenter, HOST, ORIGIN, envelope, faultEnvelope, response, sample, xmlReply } from './fake-vcenter';
 import type { Handler } from './fake-vcenter';
+import { failureOf } from '../../support/failures';
 
 const USER = 'migrator@vsphere.local';
 const PASSWORD = 'pa<ss>&"word';
@@ -13,16 +12,6 @@ const VIEW_MANAGER = { type: 'ViewManager', value: 'ViewManager' };
 
 const notAuthenticated = (): ReturnType<Handler> => xmlReply(sample('fault-not-authenticated.xml'), 500);
 const ok = (method: string): Handler => () => xmlReply(response(method, '<returnval type="ContainerView">session[x]view-1</returnval>'));
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
-}
 
 let fake: FakeVcenter;
 const open = (f: FakeVcenter, password = PASSWORD): Promise<VsphereSession> => VsphereSession.open({ host: HOST, port: 443, user: USER, password, dispatcher: f.agent });

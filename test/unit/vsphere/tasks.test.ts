@@ -1,6 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineError } from '../../../shared/contract/errors';
-import { EngineFailure } from '../../../electron/engine/core/errors';
 import { readRetrieveResult } from '../../../electron/engine/vsphere/property-collector';
 import { VsphereSession } from '../../../electron/engine/vsphere/session';
 import { readTaskSnapshot, runTask } from '../../../electron/engine/vsphere/tasks';
@@ -8,6 +6,7 @@ import { createSnapshot } from '../../../electron/engine/vsphere/vm-operations';
 import { child, moRefOf, parseXml, path } from '../../../electron/engine/vsphere/xml';
 import type { XmlNode } from '../../../electron/engine/vsphere/xml';
 import { FakeVcenter, HOST, response, sample, withXsiPrefix, xmlReply } from './fake-vcenter';
+import { failureOf } from '../../support/failures';
 
 const context = { method: 'CreateSnapshot_Task', server: 'vc:443', task: 'task-70' };
 
@@ -21,16 +20,6 @@ function taskInfo(state: string, progress?: number): string {
   if (progress !== undefined) props.push(`<propSet><name>info.progress</name><val xsi:type="xsd:int">${progress}</val></propSet>`);
   if (state === 'success') props.push('<propSet><name>info.result</name><val xsi:type="ManagedObjectReference" type="VirtualMachineSnapshot">snapshot-9</val></propSet>');
   return response('RetrievePropertiesEx', `<returnval><objects><obj type="Task">task-1</obj>${props.join('')}</objects></returnval>`);
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof EngineFailure) return error.value;
-    throw error;
-  }
-  throw new Error('expected a failure, but it succeeded');
 }
 
 afterEach(() => FakeVcenter.closeAll());
