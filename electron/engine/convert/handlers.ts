@@ -14,7 +14,7 @@ export function convertHandlers(deps: EngineDeps): ConvertHandlers {
     'convert.preview': async ({ source, options }) => {
       const resolved = resolveOptions(options);
       const plan = await planSource(source, { tools });
-      return previewConversion(plan, resolved, { tools, canElevate: !isRoot && elevate !== undefined });
+      return previewConversion(plan, resolved, { canElevate: !isRoot && elevate !== undefined });
     },
     'convert.start': async ({ source, options }) => ({
       jobId: await jobs.start(convertJob(resolve(source), options, { tools, isRoot, ...(elevate ? { elevate } : {}) })),

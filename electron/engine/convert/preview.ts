@@ -4,16 +4,12 @@ import { ConvertOptions } from '../../../shared/contract/models/convert';
 import type { ConvertPreview, PlannedOutput, ResolvedConvertOptions } from '../../../shared/contract/models/convert';
 import type { SourcePlan } from '../../../shared/contract/models/source';
 import { fail } from '../core/errors';
-import type { ToolRunner } from '../core/tool-runner';
-import { measure } from '../disk/qemu-img';
 import { formatBytes } from '../../../shared/format';
 
 /** Room we keep free beyond the estimate: file system metadata, the job's own files. */
 const SPACE_MARGIN_BYTES = 64 * 1024 * 1024;
 
 export interface PreviewDeps {
-  tools: ToolRunner;
-  signal?: AbortSignal;
   /** True when a privileged helper can write where this user cannot. */
   canElevate: boolean;
 }
@@ -58,9 +54,7 @@ export async function previewConversion(plan: SourcePlan, options: ResolvedConve
   const outputs: PlannedOutput[] = [];
   let estimatedBytes = 0;
   for (const { diskId, path } of outputPaths(plan, options)) {
-    const disk = plan.disks.find((d) => d.id === diskId)!;
-    // A sparse raw output occupies about what qcow2 needs for the same data.
-    const { required } = await measure(deps.tools, disk.locator, disk.format, 'qcow2', deps.signal);
+    const required = plan.disks.find((d) => d.id === diskId)!.requiredBytes;
     const exists = await pathExists(path);
     outputs.push({ diskId, path, format: options.format, estimatedBytes: required, exists });
     estimatedBytes += required;

@@ -3,14 +3,13 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DiskLocator, ManifestCheck, SourceDisk, SourceKind, SourcePlan } from '../../../shared/contract/models/source';
 import type { VmMetadata } from '../../../shared/contract/models/vm';
 import { EngineFailure, fail } from '../core/errors';
-import { imageInfo } from '../disk/qemu-img';
 import { parseManifest } from '../formats/manifest';
 import { parseOvf } from '../formats/ovf';
 import type { OvfDescriptor } from '../formats/ovf';
 import { parseVmx, vmxToMetadata } from '../formats/vmx';
 import { allocatedBytes, readRange, resolveInside, statSource } from './files';
 import { planOva } from './ova';
-import { checkSourceIntegrity, probe } from './probe';
+import { probeDisk } from './probe';
 import type { IntakeDeps } from './probe';
 
 export type { IntakeDeps } from './probe';
@@ -176,7 +175,7 @@ async function planImage(path: string, deps: IntakeDeps): Promise<SourcePlan> {
   const head = await readRange(path, 0, 4);
   const format = head.equals(QCOW2_MAGIC) ? 'qcow2' : 'raw';
   const stats = await statSource(path);
-  const [info] = await imageInfo(deps.tools, { type: 'file', path }, format, deps.signal);
+  const { chain: [info], requiredBytes } = await probeDisk(deps, { type: 'file', path }, format, path);
   const disk: SourceDisk = {
     id: 'disk1',
     label: basename(path),
@@ -184,6 +183,7 @@ async function planImage(path: string, deps: IntakeDeps): Promise<SourcePlan> {
     format,
     virtualSize: info?.virtualSize ?? stats.size,
     allocatedSize: allocatedBytes(stats),
+    requiredBytes,
     chain: [{ path, format, virtualSize: info?.virtualSize ?? stats.size, allocatedSize: allocatedBytes(stats), files: [path] }],
   };
   if (format === 'qcow2' && info?.backingFilename) {
@@ -207,8 +207,7 @@ async function planDisks(
   for (const [i, diskPath] of diskPaths.entries()) {
     const chain = await planVmdkChain(diskPath);
     const locator: DiskLocator = { type: 'file', path: diskPath };
-    const infos = await probe(deps, locator, 'vmdk', diskPath);
-    await checkSourceIntegrity(deps, locator, 'vmdk', diskPath);
+    const { chain: infos, requiredBytes } = await probeDisk(deps, locator, 'vmdk', diskPath);
     const top = infos[0]!;
     if (chain.length > 1) warnings.push(`${basename(diskPath)} is a snapshot chain of ${chain.length} links: it is flattened into one disk.`);
     const slot = vm.disks.find((d) => d.fileName === diskPath)?.slot;
@@ -220,6 +219,7 @@ async function planDisks(
       subformat: chain[0]!.createType,
       virtualSize: top.virtualSize,
       allocatedSize: chain.reduce((sum, link) => sum + link.allocatedSize, 0),
+      requiredBytes,
       chain: toChainLinks(chain, infos.map((info) => info.virtualSize)),
       ...(slot ? { slot } : {}),
     });

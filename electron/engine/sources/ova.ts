@@ -7,7 +7,7 @@ import { checkEntrySafety, listTar } from '../formats/tar';
 import type { TarEntry } from '../formats/tar';
 import { classifyVmdkHead } from '../formats/vmdk-descriptor';
 import { readRange } from './files';
-import { checkSourceIntegrity, probe } from './probe';
+import { probeDisk } from './probe';
 import type { IntakeDeps } from './probe';
 
 /** The OVF and manifest inside an OVA are small; refuse absurd sizes rather than buffer them. */
@@ -48,8 +48,10 @@ export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, 
       fail('SOURCE_UNSUPPORTED', `${file.href} inside ${basename(ovaPath)} is not a single-file VMDK.`, 'OVAs carry streamOptimized VMDKs; re-export the VM with a standard tool (ovftool, vSphere).', { path: ovaPath });
     }
     const locator = { type: 'tar-member' as const, archive: ovaPath, member: entry.name, offset: entry.dataOffset, size: entry.size, format: 'vmdk' };
-    const [info] = await probe(deps, locator, 'vmdk', file.href);
-    await checkSourceIntegrity(deps, locator, 'vmdk', file.href);
+    const {
+      chain: [info],
+      requiredBytes,
+    } = await probeDisk(deps, locator, 'vmdk', file.href);
     const createType = kindOfDisk.header.streamOptimized ? 'streamOptimized' : 'monolithicSparse';
     disks.push({
       id: `disk${i + 1}`,
@@ -59,6 +61,7 @@ export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, 
       subformat: createType,
       virtualSize: info!.virtualSize,
       allocatedSize: entry.size,
+      requiredBytes,
       chain: [{ path: `${ovaPath}:${entry.name}`, format: 'vmdk', subformat: createType, virtualSize: info!.virtualSize, allocatedSize: entry.size, files: [entry.name] }],
       ...(ovf.vm.disks[i]?.slot ? { slot: ovf.vm.disks[i].slot } : {}),
     });

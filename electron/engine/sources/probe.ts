@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import type { DiskLocator } from '../../../shared/contract/models/source';
 import { EngineFailure, fail } from '../core/errors';
 import type { ToolRunner } from '../core/tool-runner';
-import { imageInfo, sourceArgs } from '../disk/qemu-img';
+import { imageInfo, measure, sourceArgs } from '../disk/qemu-img';
+import type { QemuImgInfo } from '../formats/qemu-img';
 
 export interface IntakeDeps {
   tools: ToolRunner;
@@ -49,4 +50,28 @@ export async function checkSourceIntegrity(deps: IntakeDeps, locator: DiskLocato
       { command: result.command, exitCode: result.exitCode, stderrTail: stderr.split('\n').slice(-8).join('\n') },
     );
   }
+}
+
+export interface DiskProbe {
+  /** The disk and its backing chain, top first. */
+  chain: QemuImgInfo[];
+  /** Bytes a qcow2 copy needs (qemu-img measure; a sparse raw copy needs about the same). */
+  requiredBytes: number;
+}
+
+/**
+ * Everything the plan needs from qemu-img about one disk. The three reads are independent
+ * (info, the integrity check, measure) and run at once: the probe's time is the slowest of
+ * them, not their sum, which matters for the many small disks of a batch.
+ */
+export async function probeDisk(deps: IntakeDeps, locator: DiskLocator, format: string, label: string): Promise<DiskProbe> {
+  const [info, integrity, size] = await Promise.allSettled([
+    probe(deps, locator, format, label),
+    checkSourceIntegrity(deps, locator, format, label),
+    measure(deps.tools, locator, format, 'qcow2', deps.signal),
+  ]);
+  // The most telling failure first: qemu-img cannot read it at all, then damage, then the rest.
+  for (const outcome of [info, integrity, size]) if (outcome.status === 'rejected') throw outcome.reason;
+  if (info.status !== 'fulfilled' || size.status !== 'fulfilled') throw new Error('unreachable');
+  return { chain: info.value, requiredBytes: size.value.required };
 }

@@ -20,8 +20,13 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
     async run(outputs, ctx) {
       const checked: CheckedPartial[] = [];
       for (const output of outputs) {
-        if (output.format === 'qcow2') {
-          const result = await ops.check(output.partial, { signal: ctx.signal });
+        // Both read only metadata; run together.
+        const [result, [info], stats] = await Promise.all([
+          output.format === 'qcow2' ? ops.check(output.partial, { signal: ctx.signal }) : null,
+          imageInfo(ctx.tools, { type: 'file', path: output.partial }, output.format, ctx.signal),
+          stat(output.partial),
+        ]);
+        if (result) {
           if (result.corruptions > 0 || result.checkErrors > 0) {
             fail('CHECK_FAILED', `The converted image of ${output.source} is corrupt (${result.corruptions} corruptions, ${result.checkErrors} check errors).`, 'It was not kept. Check the destination disk for errors and convert again.', {
               path: output.partial,
@@ -30,13 +35,11 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
           }
           if (result.leaks > 0) ctx.log('warn', `${basename(output.final)}: ${result.leaks} leaked clusters (harmless, space only)`);
         }
-        const [info] = await imageInfo(ctx.tools, { type: 'file', path: output.partial }, output.format, ctx.signal);
         if (!info || info.virtualSize !== output.virtualSize) {
           fail('CHECK_FAILED', `The converted image of ${output.source} has the wrong size (${info?.virtualSize ?? '?'} instead of ${output.virtualSize} bytes).`, 'It was not kept. Please report this with the job record.', {
             path: output.partial,
           });
         }
-        const stats = await stat(output.partial);
         checked.push({
           ...output,
           actualSize: stats.blocks * 512,

@@ -14,7 +14,7 @@ export function preflightStage(canElevate: boolean): Stage<{ plan: SourcePlan; o
     id: 'preflight',
     label: 'Check destination',
     async run({ plan, options }, ctx) {
-      const preview = await previewConversion(plan, options, { tools: ctx.tools, signal: ctx.signal, canElevate });
+      const preview = await previewConversion(plan, options, { canElevate });
       const [first, ...rest] = preview.blockers;
       if (first) {
         fail(first.code, first.message + (rest.length ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''), first.hint, {

@@ -61,6 +61,8 @@ export const SourceDisk = z.object({
   virtualSize: z.number().nonnegative(),
   /** Sum over the chain of the bytes its files occupy. */
   allocatedSize: z.number().nonnegative(),
+  /** Bytes a converted copy needs (qemu-img measure for qcow2; a sparse raw copy about the same). */
+  requiredBytes: z.number().nonnegative(),
   /** Top first: the disk as the VM sees it, then its parents down to the base. */
   chain: z.array(ChainLink),
   /** Slot in the VM, when the VM metadata says. */
