@@ -1,10 +1,11 @@
 import { access, constants, statfs, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ConvertOptions } from '../../../shared/contract/models/convert';
 import type { ConvertPreview, PlannedOutput, ResolvedConvertOptions } from '../../../shared/contract/models/convert';
 import type { SourcePlan } from '../../../shared/contract/models/source';
 import { fail } from '../core/errors';
 import { formatBytes } from '../../../shared/format';
+import { defaultOutputName } from '../../../shared/naming';
 
 /** Room we keep free beyond the estimate: file system metadata, the job's own files. */
 const SPACE_MARGIN_BYTES = 64 * 1024 * 1024;
@@ -26,13 +27,6 @@ export function resolveOptions(options: ConvertOptions): ResolvedConvertOptions 
     fail('INVALID_REQUEST', 'Only qcow2 output can be compressed.', 'Choose qcow2, or turn compression off.');
   }
   return { ...parsed.data, outDir: resolve(parsed.data.outDir) };
-}
-
-/** The name outputs get when the user gives none: the VM's name, made safe for a file name. */
-export function defaultOutputName(plan: SourcePlan): string {
-  const raw = plan.vm.name ?? basename(plan.primary).replace(/\.(vmdk|vmx|ovf|ova|qcow2|raw|img)$/i, '');
-  const safe = raw.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 120);
-  return safe || 'disk';
 }
 
 export function outputPaths(plan: SourcePlan, options: ResolvedConvertOptions): Array<{ diskId: string; path: string }> {

@@ -10,7 +10,7 @@ function plan(primary: string, vmName?: string): SourcePlan {
     input: primary,
     primary,
     vm: vmName === undefined ? {} : { name: vmName },
-    disks: [{ id: 'disk1', label: 'disk.vmdk', locator: { type: 'file', path: primary }, format: 'vmdk', virtualSize: 1, allocatedSize: 1, chain: [] }],
+    disks: [{ id: 'disk1', label: 'disk.vmdk', locator: { type: 'file', path: primary }, format: 'vmdk', virtualSize: 1, allocatedSize: 1, requiredBytes: 1, chain: [] }],
   });
 }
 

@@ -2,6 +2,7 @@ import { OutputName } from '../../../../shared/contract/models/convert';
 import type { ConvertOptions, ConvertPreview, OutputFormat } from '../../../../shared/contract/models/convert';
 import type { SourcePlan } from '../../../../shared/contract/models/source';
 import type { EngineError } from '../../../../shared/contract/errors';
+import { baseName, defaultOutputName as sharedDefaultName, sanitizeOutputName, stripDiskExtension } from '../../../../shared/naming';
 
 /** What the Options step edits; turned into the contract's ConvertOptions for every call. */
 export interface OptionsDraft {
@@ -23,14 +24,6 @@ export interface UploadOrigin {
   droppedFolder: string | null;
 }
 
-function baseName(path: string): string {
-  return path.replace(/\/+$/, '').split('/').pop() ?? '';
-}
-
-function stripDiskExtension(name: string): string {
-  return name.replace(/\.(vmdk|vmx|ovf|ova|qcow2|raw|img)$/i, '');
-}
-
 /**
  * The name outputs get when the user types none: the VM's name (or the disk's file name)
  * made safe for a file name. The engine derives the same default; the preview shows the real
@@ -38,11 +31,8 @@ function stripDiskExtension(name: string): string {
  */
 export function defaultOutputName(plan: SourcePlan, upload: UploadOrigin | null = null): string {
   const namedAfterUploadFolder = upload !== null && plan.kind === 'folder' && plan.input === upload.batchFolder && (plan.vm.name === undefined || plan.vm.name === baseName(upload.batchFolder));
-  const raw = namedAfterUploadFolder
-    ? (upload.droppedFolder ?? stripDiskExtension(plan.disks[0]?.label ?? ''))
-    : (plan.vm.name ?? stripDiskExtension(baseName(plan.primary)));
-  const safe = raw.replace(/[^A-Za-z0-9._+-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 120);
-  return safe || 'disk';
+  if (!namedAfterUploadFolder) return sharedDefaultName(plan);
+  return sanitizeOutputName(upload.droppedFolder ?? stripDiskExtension(plan.disks[0]?.label ?? ''));
 }
 
 export function initialDraft(plan: SourcePlan, defaultOutDir: string, upload: UploadOrigin | null = null): OptionsDraft {
