@@ -3,7 +3,7 @@
 // and .ts files are transpiled by esbuild on load. import.meta.url stays the source file's.
 import { transform } from 'esbuild';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const EXTENSIONS = ['.ts', '.tsx', '/index.ts'];
@@ -12,7 +12,9 @@ export async function resolve(specifier, context, nextResolve) {
   const relative = specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier.startsWith('file:');
   if (relative && context.parentURL?.startsWith('file:') && !/\.(m?js|cjs|json|node)$/.test(specifier)) {
     const base = new URL(specifier, context.parentURL);
-    if (!existsSync(fileURLToPath(base)) || base.pathname.endsWith('/')) {
+    const path = fileURLToPath(base);
+    // A directory (or nothing) at that path: look for the .ts file or the folder's index.ts.
+    if (!existsSync(path) || statSync(path).isDirectory()) {
       for (const ext of EXTENSIONS) {
         const candidate = new URL(base.href.replace(/\/$/, '') + ext);
         if (existsSync(fileURLToPath(candidate))) return { url: candidate.href, shortCircuit: true, format: 'module' };
