@@ -171,3 +171,94 @@ export function lineSplitter(onLine?: (line: string) => void): { push(chunk: str
     },
   };
 }
+
+/** A tool that keeps running while the caller talks to it over stdin (guestfish, for one). */
+export interface ToolProcess {
+  readonly pid: number;
+  readonly command: readonly string[];
+  /** Writes to the tool's stdin. */
+  write(text: string): void;
+  /** Closes stdin (most interactive tools exit then). */
+  end(): void;
+  /** Signals the whole process group (the tool and everything it started). */
+  kill(sig?: NodeJS.Signals): void;
+  /** Settles when the tool has exited; never rejects. */
+  readonly exited: Promise<{ exitCode: number | null; signal: string | null }>;
+}
+
+export interface StartOptions {
+  signal?: AbortSignal;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Raw stdout / stderr text as it arrives (UTF-8, possibly several lines per call). */
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+/**
+ * Starts a long-lived tool in its own process group. An abort (and the Node process exiting)
+ * kills the group, so an appliance is never left behind by a cancelled or crashed job.
+ */
+export function startTool(tool: ToolName, args: readonly string[], options: StartOptions = {}): ToolProcess {
+  const file = requireTool(tool);
+  const command = [file, ...args];
+  if (options.signal?.aborted) throw new EngineFailure(cancelledError());
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    stdin: 'pipe',
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: true,
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    return fail('TOOL_FAILED', `Could not start ${basename(file)}.`, `Check that ${file} is installed and executable.`, { command, exitCode: null });
+  }
+  liveGroups.add(pid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const group of liveGroups) killGroup(group, 'SIGKILL');
+    });
+  }
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => options.onStdout?.(chunk));
+  child.stderr?.on('data', (chunk: string) => options.onStderr?.(chunk));
+  child.stdin?.on('error', () => undefined);
+
+  const kill = (sig: NodeJS.Signals = 'SIGTERM'): void => {
+    killGroup(pid, sig);
+    if (sig !== 'SIGKILL') setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const onAbort = (): void => kill();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const exited = child.then(
+    (result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null }),
+    () => ({ exitCode: null, signal: null }),
+  );
+  void exited.then(() => {
+    liveGroups.delete(pid);
+    options.signal?.removeEventListener('abort', onAbort);
+    // Whatever the tool left in its group (a forked helper) goes with it.
+    killGroup(pid, 'SIGKILL');
+  });
+  return {
+    pid,
+    command,
+    write: (text) => {
+      child.stdin?.write(text);
+    },
+    end: () => {
+      child.stdin?.end();
+    },
+    kill,
+    exited,
+  };
+}

@@ -1,0 +1,316 @@
+import { readFile } from 'node:fs/promises';
+import {
+  INSPECTION_REPORT_KIND,
+  INSPECTION_SCHEMA_VERSION,
+  summarizeFindings,
+} from '../../../shared/contract/models/inspection';
+import type {
+  Application,
+  BootFacts,
+  DiskInfo,
+  DriveLetter,
+  Filesystem,
+  InspectionReport,
+  LinuxFacts,
+  Mountpoint,
+  NetworkConfig,
+  OsIdentity,
+  WindowsFacts,
+} from '../../../shared/contract/models/inspection';
+import type { LogSink } from '../core/stage';
+import type { ToolRunner } from '../core/tool-runner';
+import { collectLinux } from './collect-linux';
+import { collectWindows } from './collect-windows';
+import { evaluateFindings } from './findings';
+import type { GfCommand, GfResult } from './guestfish-protocol';
+import { known, parseHash, parseInteger, parseLines, parseStruct } from './guestfish-protocol';
+import type { GuestfishSession } from './guestfish-session';
+import { TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable } from './partition-table';
+import type { PartitionTable } from './partition-table';
+import { MOUNTABLE, describeFilesystem, diskInfo, isFilesystem, parseBlkid, parseStatvfs } from './storage';
+import type { BlkidInfo, DiskProbe, UsageInfo } from './storage';
+
+/**
+ * The inspection itself: everything read through one open appliance, in a handful of round
+ * trips (each batch below is one), then assembled into the versioned report with its findings.
+ */
+
+export interface InspectContext {
+  session: GuestfishSession;
+  probes: readonly DiskProbe[];
+  tools: ToolRunner;
+  signal: AbortSignal;
+  log: LogSink;
+  /** Called as the inspection moves on (for the progress bar). */
+  step?: (label: string) => void;
+  producerVersion: string;
+}
+
+export const INSPECT_STEPS = ['Reading partitions and finding operating systems', 'Identifying file systems', 'Reading the guest', 'Measuring free space'] as const;
+
+/** inspect-get-* fields asked for every OS (each is a round trip inside the appliance). */
+const OS_FIELDS = ['type', 'distro', 'product-name', 'major-version', 'minor-version', 'arch', 'hostname', 'osinfo', 'package-format', 'package-management', 'mountpoints'] as const;
+/** Only meaningful for Windows: asked in a second batch for Windows roots only. */
+const WINDOWS_FIELDS = ['product-variant', 'windows-systemroot', 'windows-current-control-set', 'drive-mappings'] as const;
+type OsField = (typeof OS_FIELDS)[number] | (typeof WINDOWS_FIELDS)[number];
+
+export async function inspectGuest(ctx: InspectContext): Promise<InspectionReport> {
+  const started = Date.now();
+  const { session } = ctx;
+  const notes: string[] = [];
+  const drives = session.drives;
+
+  // Round trip 1: libguestfs version, kernel's view of the disks, partition tables, inspect-os.
+  ctx.step?.(INSPECT_STEPS[0]);
+  const tableFiles = await Promise.all(drives.map((d) => session.scratchPath(`table-${d.device.slice(5)}`)));
+  const a = await session.batch([
+    { name: 'version' },
+    { name: 'list-partitions' },
+    ...drives.map((d, i) => ({ name: 'download-offset', args: [d.device, tableFiles[i]!, '0', String(TABLE_BYTES)] })),
+    { name: 'inspect-os' },
+  ]);
+  const version = parseStruct(a[0]!.output);
+  const libguestfs = version.major ? `${version.major}.${version.minor}.${version.release}${version.extra ?? ''}` : null;
+  const kernelPartitions = a[1]!.ok ? parseLines(a[1]!.output) : [];
+  const tables = new Map<string, PartitionTable | null>();
+  for (const [i, d] of drives.entries()) {
+    const result = a[2 + i]!;
+    if (!result.ok) {
+      tables.set(d.device, null);
+      notes.push(`The partition table of ${d.device} could not be read: ${result.error}`);
+      continue;
+    }
+    let bytes = await readFile(tableFiles[i]!);
+    const area = gptEntryArea(bytes);
+    if (area && area.offset + area.count * area.size > bytes.length && area.count * area.size <= 1024 * 1024) {
+      // An unusual GPT (entries elsewhere or more of them): fetch the exact area.
+      const more = await session.batch([{ name: 'download-offset', args: [d.device, tableFiles[i]!, '0', String(area.offset + area.count * area.size)] }]);
+      if (more[0]!.ok) bytes = await readFile(tableFiles[i]!);
+    }
+    tables.set(d.device, parsePartitionTable(bytes, d.device));
+  }
+  const inspectResult = a[2 + drives.length]!;
+  if (!inspectResult.ok) notes.push(`libguestfs inspection failed: ${inspectResult.error}`);
+  const roots = inspectResult.ok ? parseLines(inspectResult.output) : [];
+
+  // Round trip 2: what each OS is, and what every block device holds.
+  ctx.step?.(INSPECT_STEPS[1]);
+  const candidates = blockCandidates(drives.map((d) => d.device), tables, kernelPartitions);
+  const mayHaveLvm = [...tables.values()].some((t) => !t || t.kind === 'none' || t.partitions.some((p) => p.type === '8e' || p.type === 'e6d6d379-f507-44c2-a23c-238f2a3df928'));
+  const b = await session.batch([
+    ...roots.flatMap((root) => OS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))),
+    ...candidates.map((dev): GfCommand => ({ name: 'blkid', args: [dev] })),
+    ...(mayHaveLvm ? [{ name: 'lvs' }] : []),
+  ]);
+  const fieldResults = roots.map((root, r) => new Map<OsField, GfResult>(OS_FIELDS.map((f, k) => [f, b[r * OS_FIELDS.length + k]!])));
+  const windowsRoots = roots.filter((_, r) => fieldResults[r]!.get('type')?.output.trim() === 'windows');
+  if (windowsRoots.length) {
+    const w = await session.batch(windowsRoots.flatMap((root) => WINDOWS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))));
+    windowsRoots.forEach((root, k) => {
+      const fields = fieldResults[roots.indexOf(root)]!;
+      WINDOWS_FIELDS.forEach((f, j) => fields.set(f, w[k * WINDOWS_FIELDS.length + j]!));
+    });
+  }
+  const identities = roots.map((root, r) => identityFrom(root, fieldResults[r]!));
+  const blkids = new Map<string, BlkidInfo>();
+  candidates.forEach((dev, k) => {
+    const result = b[roots.length * OS_FIELDS.length + k]!;
+    if (result.ok) blkids.set(dev, parseBlkid(dev, result.output));
+  });
+  if (mayHaveLvm) {
+    const lvsResult = b.at(-1)!;
+    const lvs = lvsResult.ok ? parseLines(lvsResult.output) : [];
+    if (lvs.length) {
+      const c = await session.batch(lvs.map((lv) => ({ name: 'blkid', args: [lv] })));
+      lvs.forEach((lv, k) => {
+        if (c[k]!.ok) blkids.set(lv, parseBlkid(lv, c[k]!.output));
+      });
+    }
+  }
+
+  const firmware = [...tables.values()].some((t) => t?.partitions.some(isEsp)) ? 'uefi' : roots.length ? 'bios' : 'unknown';
+  for (const id of identities) id.identity.firmware = firmware;
+  const primary = identities[0] ?? null;
+
+  // Round trip 3 (and 4): the primary OS's own files, with its file systems mounted read-only.
+  ctx.step?.(INSPECT_STEPS[2]);
+  let linux: LinuxFacts | null = null;
+  let windows: WindowsFacts | null = null;
+  let applications: Application[] = [];
+  let network: NetworkConfig[] = [];
+  const usage = new Map<string, UsageInfo>();
+  if (primary) {
+    const mounts = [...primary.mountpoints].sort((x, y) => x.path.split('/').length - y.path.split('/').length || x.path.length - y.path.length);
+    const mounted = await session.batch(mounts.map((m) => ({ name: 'mount-ro', args: [m.device, m.path] })));
+    mounts.forEach((m, k) => {
+      if (!mounted[k]!.ok) notes.push(`${m.device} could not be mounted at ${m.path}: ${mounted[k]!.error}`);
+    });
+    const okMounts = mounts.filter((_, k) => mounted[k]!.ok);
+    const rootMounted = okMounts.some((m) => m.path === '/');
+    if (primary.identity.type === 'linux' && rootMounted) {
+      const collected = await collectLinux(session, primary.identity.root!, primary.identity.packageFormat, okMounts.map((m) => m.path), ctx.tools, ctx.signal);
+      linux = collected.facts;
+      applications = collected.applications;
+      network = collected.network;
+      notes.push(...collected.notes);
+      for (const m of okMounts) {
+        const u = collected.usage.get(m.path);
+        if (u) usage.set(m.device, u);
+      }
+    } else if (primary.identity.type === 'windows' && rootMounted) {
+      const collected = await collectWindows(session, primary.identity.windowsSystemRoot, primary.identity.windowsCurrentControlSet, ctx.tools, ctx.signal);
+      windows = collected.facts;
+      applications = collected.applications;
+      network = collected.network;
+      notes.push(...collected.notes);
+      if (collected.usage) usage.set(primary.identity.root!, collected.usage);
+      primary.identity.build = windows.build;
+    } else if (primary.identity.type !== 'linux' && primary.identity.type !== 'windows') {
+      notes.push(`Detailed facts are read for Linux and Windows guests; this one is ${primary.identity.type}.`);
+    }
+  }
+
+  // Round trip 5: every other file system mounted alone, to measure it (and look into the ESP).
+  ctx.step?.(INSPECT_STEPS[3]);
+  const partitionsByDevice = new Map([...tables.values()].flatMap((t) => t?.partitions ?? []).map((p) => [p.device, p]));
+  const espDevices = [...partitionsByDevice.values()].filter(isEsp).map((p) => p.device);
+  const toMeasure = [...blkids.values()].filter((info) => isFilesystem(info) && info.type !== null && MOUNTABLE.has(info.type) && (!usage.has(info.device) || espDevices.includes(info.device)));
+  // With nothing else to measure the OS stays mounted: the next stage starts with umount-all anyway.
+  const e: GfCommand[] = toMeasure.length ? [{ name: 'umount-all' }] : [];
+  const plan: Array<{ device: string; esp: boolean; at: number }> = [];
+  for (const info of toMeasure) {
+    const esp = espDevices.includes(info.device);
+    plan.push({ device: info.device, esp, at: e.length });
+    e.push({ name: 'mount-ro', args: [info.device, '/'] }, { name: 'statvfs', args: ['/'] });
+    if (esp) e.push({ name: 'is-file', args: ['/EFI/BOOT/BOOTX64.EFI'] }, { name: 'find', args: ['/EFI'] });
+    e.push({ name: 'umount-all' });
+  }
+  const er = e.length ? await session.batch(e) : [];
+  let esp: BootFacts['esp'] = null;
+  for (const p of plan) {
+    if (!er[p.at]!.ok) continue;
+    const u = parseStatvfs(er[p.at + 1]!.output);
+    if (u && !usage.has(p.device)) usage.set(p.device, u);
+    if (p.esp && !esp) {
+      // find prints paths relative to /EFI, with a leading slash.
+      const files = parseLines(er[p.at + 3]!.output).map((f) => `EFI/${f.replace(/^\/+/, '')}`);
+      esp = {
+        device: p.device,
+        fallbackLoader: er[p.at + 2]!.output.trim() === 'true' || files.some((f) => f.toLowerCase() === 'efi/boot/bootx64.efi'),
+        loaders: files.filter((f) => /\.efi$/i.test(f)).sort(),
+      };
+    }
+  }
+  if (!esp && espDevices[0]) esp = { device: espDevices[0], fallbackLoader: false, loaders: [] };
+
+  // Assemble.
+  const mountpoints: Mountpoint[] = primary?.mountpoints ?? [];
+  const filesystems: Filesystem[] = [...blkids.values()]
+    .filter(isFilesystem)
+    .map((info) => describeFilesystem(info, usage.get(info.device) ?? null, partitionsByDevice.get(info.device)?.size ?? null, mountpoints.find((m) => m.device === info.device)?.path ?? null));
+  const disks: DiskInfo[] = ctx.probes.map((probe, k) => diskInfo(probe, drives[k]!.device, tables.get(drives[k]!.device) ?? null, kernelPartitions, new Map()));
+  const os: OsIdentity = primary?.identity ?? noOsIdentity();
+  const boot: BootFacts = { firmware, esp };
+  const findings = evaluateFindings({ operatingSystems: identities.map((x) => x.identity), os, filesystems, mountpoints, network, boot, linux, windows });
+  return {
+    schemaVersion: INSPECTION_SCHEMA_VERSION,
+    kind: INSPECTION_REPORT_KIND,
+    generatedAt: new Date().toISOString(),
+    durationMs: Date.now() - started + session.launchMs,
+    producer: { hyper2kvm: ctx.producerVersion, libguestfs },
+    disks,
+    os,
+    operatingSystems: identities.map((x) => x.identity),
+    filesystems,
+    mountpoints,
+    driveLetters: primary?.driveLetters ?? [],
+    applications,
+    network,
+    boot,
+    linux,
+    windows,
+    findings,
+    summary: summarizeFindings(findings),
+    notes,
+  };
+}
+
+/** Block devices that may hold a file system: partitions, and whole disks without a table. */
+export function blockCandidates(disks: readonly string[], tables: ReadonlyMap<string, PartitionTable | null>, kernelPartitions: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const disk of disks) {
+    const table = tables.get(disk);
+    const parts = kernelPartitions.filter((p) => p.startsWith(disk) && /\d$/.test(p));
+    if (parts.length === 0) {
+      out.push(disk);
+      continue;
+    }
+    for (const p of parts) {
+      const entry = table?.partitions.find((x) => x.device === p);
+      // The extended partition itself is only a container for logical ones.
+      if (entry && (entry.type === '05' || entry.type === '0f' || entry.type === '85')) continue;
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+export function noOsIdentity(): OsIdentity {
+  return {
+    root: null,
+    type: 'unknown',
+    distro: null,
+    productName: null,
+    productVariant: null,
+    majorVersion: null,
+    minorVersion: null,
+    arch: null,
+    hostname: null,
+    osinfo: null,
+    packageFormat: null,
+    packageManagement: null,
+    firmware: 'unknown',
+    windowsSystemRoot: null,
+    windowsCurrentControlSet: null,
+    build: null,
+  };
+}
+
+/** One OS from its inspect-get-* results. */
+export function identityFrom(root: string, results: ReadonlyMap<OsField, GfResult>): { identity: OsIdentity; mountpoints: Mountpoint[]; driveLetters: DriveLetter[] } {
+  const field = (name: OsField): string | null => {
+    const r = results.get(name);
+    return r?.ok ? known(r.output) : null;
+  };
+  const type = field('type') ?? 'unknown';
+  const version = (name: 'major-version' | 'minor-version'): number | null => {
+    const n = parseInteger(field(name) ?? '');
+    // libguestfs says 0 when it does not know; a real 0 only appears as a minor version.
+    if (n === null || type === 'unknown') return null;
+    return name === 'major-version' && n === 0 ? null : n;
+  };
+  const mp = results.get('mountpoints');
+  const dm = results.get('drive-mappings');
+  return {
+    identity: {
+      root,
+      type,
+      distro: field('distro'),
+      productName: field('product-name'),
+      productVariant: field('product-variant'),
+      majorVersion: version('major-version'),
+      minorVersion: version('minor-version'),
+      arch: field('arch'),
+      hostname: field('hostname'),
+      osinfo: field('osinfo'),
+      packageFormat: field('package-format'),
+      packageManagement: field('package-management'),
+      firmware: 'unknown',
+      windowsSystemRoot: field('windows-systemroot'),
+      windowsCurrentControlSet: field('windows-current-control-set'),
+      build: null,
+    },
+    mountpoints: mp?.ok ? [...parseHash(mp.output)].map(([path, device]) => ({ device, path })).sort((x, y) => x.path.localeCompare(y.path)) : [],
+    driveLetters: dm?.ok ? [...parseHash(dm.output)].map(([letter, device]) => ({ letter, device })).sort((x, y) => x.letter.localeCompare(y.letter)) : [],
+  };
+}

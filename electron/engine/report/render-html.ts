@@ -1,0 +1,380 @@
+import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
+import { escapeHtml as e, formatBytes } from './escape';
+import { barChart, COLORS, partitionLayout, usageChart } from './svg';
+
+/**
+ * The inspection report as ONE self-contained HTML file: inline CSS, inline SVG charts, no
+ * script, no external request of any kind (a Content-Security-Policy says so too), every value
+ * from the guest escaped. It opens in any browser, prints to PDF, and can be mailed as is.
+ */
+
+export interface RenderOptions {
+  /** Boot verification screenshots by their path in the report, as data:image/png;base64 URIs. */
+  images?: Readonly<Record<string, string>>;
+  /** Shown in the title and the header (default: the VM's hostname or product name). */
+  title?: string;
+}
+
+const SEVERITY_LABEL: Record<Severity, string> = { blocker: 'Blockers', warning: 'Warnings', info: 'Information' };
+const READINESS: Record<InspectionReport['summary']['readiness'], { label: string; text: string; color: string }> = {
+  ready: { label: 'Ready to migrate', text: 'Nothing stands in the way of running this guest on KVM.', color: '#3e8635' },
+  'needs-repair': { label: 'Ready after repairs', text: 'hyper2kvm repairs what would break on KVM before the first boot.', color: '#f0ab00' },
+  blocked: { label: 'Blocked', text: 'Some problems need the administrator before this guest can be migrated.', color: '#c9190b' },
+};
+
+const CSS = `
+:root{--text:#151515;--muted:#6a6e73;--line:#d2d2d2;--bg:#f0f0f0;--blocker:${COLORS.blocker};--warning:${COLORS.warning};--info:${COLORS.info}}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 "Red Hat Text","Segoe UI",Helvetica,Arial,sans-serif;color:var(--text);background:var(--bg)}
+main{max-width:1100px;margin:0 auto;padding:24px}
+header.top{background:#151515;color:#fff;padding:20px 24px}
+header.top h1{margin:0;font-size:22px;font-weight:600}
+header.top p{margin:4px 0 0;color:#c7c7c7;font-size:13px}
+section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:18px 20px;margin:0 0 18px;break-inside:avoid-page}
+h2{font-size:18px;margin:0 0 12px}
+h3{font-size:15px;margin:16px 0 8px}
+table{border-collapse:collapse;width:100%;margin:6px 0 10px}
+th,td{text-align:left;vertical-align:top;padding:5px 8px;border-bottom:1px solid var(--line);font-size:13px;overflow-wrap:anywhere}
+th{background:#fafafa;font-weight:600}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 18px;margin:0}
+dl.facts dt{color:var(--muted)}
+dl.facts dd{margin:0;font-weight:500}
+.verdict{display:flex;gap:18px;align-items:center;flex-wrap:wrap}
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+.verdict .badge{font-size:16px;padding:6px 14px;border-radius:16px}
+.counts span{display:inline-block;margin-right:14px;font-weight:600}
+.finding{border-left:5px solid var(--line);padding:8px 12px;margin:10px 0;background:#fafafa;break-inside:avoid}
+.finding.blocker{border-color:var(--blocker)}.finding.warning{border-color:var(--warning)}.finding.info{border-color:var(--info)}
+.finding h4{margin:0 0 4px;font-size:14px}
+.finding .code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color:var(--muted);margin-left:8px}
+.finding ul{margin:6px 0;padding-left:20px}
+.fix{font-size:13px}
+code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.muted{color:var(--muted)}
+.chart{max-width:100%;height:auto;display:block;margin:6px 0 10px}
+details summary{cursor:pointer;font-weight:600;margin:6px 0}
+pre{background:#151515;color:#f0f0f0;padding:10px;border-radius:4px;overflow-x:auto;font-size:12px;white-space:pre-wrap}
+img.shot{max-width:100%;border:1px solid var(--line);margin:6px 0}
+footer{color:var(--muted);font-size:12px;text-align:center;padding:12px}
+@media print{body{background:#fff}main{padding:0}section{border:none;padding:8px 0}header.top{background:#fff;color:#000;border-bottom:2px solid #000}header.top p{color:#333}details{display:block}details>summary{display:none}}
+`;
+
+function dl(rows: ReadonlyArray<[string, string | number | null | undefined]>): string {
+  const items = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
+  if (!items.length) return '';
+  return `<dl class="facts">${items.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join('')}</dl>`;
+}
+
+function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>, emptyText = 'None.'): string {
+  if (!rows.length) return `<p class="muted">${e(emptyText)}</p>`;
+  return `<table><thead><tr>${headers.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function severityBadge(severity: Severity): string {
+  return `<span class="badge" style="background:${COLORS[severity]}">${e(severity)}</span>`;
+}
+
+function evidenceText(ev: Evidence): string {
+  const where = [ev.path ? `${ev.path}${ev.line ? `:${ev.line}` : ''}` : null, ev.registryKey ? `${ev.registryKey}${ev.registryValue ? ` → ${ev.registryValue}` : ''}` : null, ev.device ?? null]
+    .filter(Boolean)
+    .join(' ');
+  const parts = [where ? `<code>${e(where)}</code>` : '', ev.excerpt ? ` <span class="mono">${e(ev.excerpt)}</span>` : '', ev.note ? ` <span class="muted">${e(ev.note)}</span>` : ''];
+  return parts.join('');
+}
+
+function renderFinding(f: Finding): string {
+  return `<div class="finding ${e(f.severity)}"><h4>${e(f.title)}<span class="code">${e(f.code)}</span></h4><p>${e(f.explanation)}</p>${
+    f.evidence.length ? `<ul>${f.evidence.map((ev) => `<li>${evidenceText(ev)}</li>`).join('')}</ul>` : ''
+  }<p class="fix"><strong>Fix:</strong> ${e(f.fix.label)} <span class="muted">(${f.fix.automatic ? 'hyper2kvm does this' : 'needs the administrator'})</span></p></div>`;
+}
+
+function appVersion(a: Application): string {
+  const epoch = a.epoch ? `${a.epoch}:` : '';
+  return `${epoch}${a.version}${a.release ? `-${a.release}` : ''}`;
+}
+
+function osTitle(report: InspectionReport): string {
+  const os = report.os;
+  if (os.type === 'unknown') return 'No operating system found';
+  const name = os.productName && !/^\d/.test(os.productName) ? os.productName : [os.distro, os.productName].filter(Boolean).join(' ');
+  return `${name || os.type}${os.hostname ? ` — ${os.hostname}` : ''}`;
+}
+
+export function renderInspectionHtml(report: InspectionReport, options: RenderOptions = {}): string {
+  const title = options.title ?? osTitle(report);
+  const s = report.summary;
+  const verdict = READINESS[s.readiness];
+  const parts: string[] = [];
+
+  // Overview
+  const os = report.os;
+  parts.push(
+    `<section id="overview"><h2>Overview</h2><div class="verdict"><span class="badge" style="background:${verdict.color}">${e(verdict.label)}</span><span>${e(verdict.text)}</span></div>
+<p class="counts"><span style="color:${COLORS.blocker}">${s.blockers} blocker${s.blockers === 1 ? '' : 's'}</span><span style="color:#8f6800">${s.warnings} warning${s.warnings === 1 ? '' : 's'}</span><span style="color:${COLORS.info}">${s.infos} note${s.infos === 1 ? '' : 's'}</span></p>
+${dl([
+  ['Operating system', os.type === 'unknown' ? 'none found' : os.type],
+  ['Distribution', os.distro],
+  ['Product', os.productName],
+  ['Variant', os.productVariant],
+  ['Version', os.majorVersion === null ? null : `${os.majorVersion}.${os.minorVersion ?? 0}${os.build ? ` (build ${os.build})` : ''}`],
+  ['Architecture', os.arch],
+  ['Hostname', os.hostname],
+  ['Firmware', os.firmware === 'unknown' ? report.boot.firmware : os.firmware],
+  ['osinfo', os.osinfo],
+  ['Packages', [os.packageFormat, os.packageManagement].filter(Boolean).join(' / ') || null],
+  ['Root file system', os.root],
+  ['Disks', report.disks.map((d) => `${d.id}: ${d.format}, ${formatBytes(d.virtualSize)} virtual, ${formatBytes(d.allocatedSize)} allocated`).join('; ')],
+])}</section>`,
+  );
+
+  // Findings
+  const bySeverity = (sev: Severity): Finding[] => report.findings.filter((f) => f.severity === sev);
+  parts.push(
+    `<section id="findings"><h2>Findings</h2>${barChart(
+      (['blocker', 'warning', 'info'] as const).map((sev) => ({ label: SEVERITY_LABEL[sev], value: bySeverity(sev).length, color: COLORS[sev] })),
+      'Findings by severity',
+    )}${
+      report.findings.length
+        ? (['blocker', 'warning', 'info'] as const)
+            .filter((sev) => bySeverity(sev).length)
+            .map((sev) => `<h3>${severityBadge(sev)} ${e(SEVERITY_LABEL[sev])}</h3>${bySeverity(sev).map(renderFinding).join('')}`)
+            .join('')
+        : '<p>No findings: nothing needs attention.</p>'
+    }</section>`,
+  );
+
+  // Disks and partitions
+  parts.push(
+    `<section id="disks"><h2>Disks and partitions</h2>${report.disks
+      .map((d) => {
+        const fsByDevice = new Map(report.filesystems.map((f) => [f.device, f]));
+        const layout = partitionLayout(
+          d.virtualSize,
+          d.partitions.map((p) => {
+            const fs = fsByDevice.get(p.device);
+            return { start: p.start, size: p.size, label: p.device.replace('/dev/', ''), sublabel: `${fs?.type ?? p.typeName ?? ''} ${formatBytes(p.size)}`.trim() };
+          }),
+          `${d.device} (${d.id}) — ${formatBytes(d.virtualSize)}`,
+        );
+        return `<h3>${e(d.id)} <span class="muted">${e(d.path)}</span></h3>${dl([
+          ['Format', d.format],
+          ['Virtual size', formatBytes(d.virtualSize)],
+          ['Allocated', formatBytes(d.allocatedSize)],
+          ['Partition table', d.partitionTable],
+          ['Device in the appliance', d.device],
+        ])}${layout}${table(
+          ['Partition', 'Start', 'Size', 'Type', 'Name', 'File system'],
+          d.partitions.map((p) => [
+            `<code>${e(p.device)}</code>${p.bootable ? ' <span class="muted">(boot)</span>' : ''}`,
+            e(formatBytes(p.start)),
+            e(formatBytes(p.size)),
+            e(p.typeName ?? p.type ?? ''),
+            e(p.name ?? ''),
+            e(fsByDevice.get(p.device)?.type ?? ''),
+          ]),
+          'No partitions (the file system, if any, spans the whole disk).',
+        )}`;
+      })
+      .join('')}</section>`,
+  );
+
+  // File systems
+  parts.push(
+    `<section id="filesystems"><h2>File systems</h2>${
+      report.filesystems.length ? usageChart(report.filesystems.map((f) => ({ label: `${f.device.replace('/dev/', '')}${f.mountpoint ? ` ${f.mountpoint}` : ''}`, size: f.size, used: f.used })), 'File system usage', formatBytes) : ''
+    }${table(
+      ['Device', 'Type', 'Label', 'UUID', 'Mounted at', 'Size', 'Used', 'Free'],
+      report.filesystems.map((f) => [
+        `<code>${e(f.device)}</code>`,
+        e(f.type) + (f.encrypted ? ' <span class="badge" style="background:#6753ac">encrypted</span>' : ''),
+        e(f.label ?? ''),
+        `<span class="mono">${e(f.uuid ?? '')}</span>`,
+        e(f.mountpoint ?? report.driveLetters.find((l) => l.device === f.device)?.letter ?? ''),
+        e(formatBytes(f.size)),
+        e(formatBytes(f.used)),
+        e(formatBytes(f.free)),
+      ]),
+      'No file system found.',
+    )}${report.driveLetters.length ? `<h3>Drive letters</h3>${table(['Letter', 'Device'], report.driveLetters.map((l) => [e(l.letter), `<code>${e(l.device)}</code>`]))}` : ''}</section>`,
+  );
+
+  // Network
+  parts.push(
+    `<section id="network"><h2>Network configuration</h2>${table(
+      ['Tool', 'Interface', 'Method', 'Addresses', 'Gateway', 'DNS', 'Pinned MAC', 'Where'],
+      report.network.map((n) => [
+        e(n.source),
+        e(n.setsName ? `${n.interface ?? ''} → ${n.setsName}` : (n.interface ?? '')),
+        e(n.method),
+        e(n.addresses.join(', ')),
+        e(n.gateway ?? ''),
+        e(n.dns.join(', ')),
+        n.mac ? `<span class="mono">${e(n.mac)}</span>` : '',
+        `<code>${e(n.file)}${n.line ? `:${n.line}` : ''}</code>`,
+      ]),
+      'No network configuration found.',
+    )}</section>`,
+  );
+
+  if (report.linux) parts.push(renderLinux(report));
+  if (report.windows) parts.push(renderWindows(report));
+
+  // Applications
+  parts.push(
+    `<section id="applications"><h2>Installed ${report.windows ? 'applications' : 'packages'} (${report.applications.length})</h2><details${report.applications.length <= 60 ? ' open' : ''}><summary>Show all ${report.applications.length}</summary>${table(
+      ['Name', 'Version', report.windows ? 'Publisher' : 'Architecture', 'Summary'],
+      [...report.applications]
+        .sort((a, b) => (a.displayName ?? a.name).localeCompare(b.displayName ?? b.name))
+        .map((a) => [e(a.displayName ?? a.name), `<span class="mono">${e(appVersion(a))}</span>`, e(report.windows ? (a.publisher ?? '') : (a.arch ?? '')), e(a.summary ?? a.description ?? '')]),
+      'None found.',
+    )}</details></section>`,
+  );
+
+  if (report.bootVerification) parts.push(renderBoot(report, options));
+
+  if (report.notes.length) parts.push(`<section id="notes"><h2>Notes</h2><ul>${report.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul></section>`);
+
+  const generated = `Generated ${report.generatedAt} by hyper2kvm ${report.producer.hyper2kvm}${report.producer.libguestfs ? ` with libguestfs ${report.producer.libguestfs}` : ''}; inspection took ${(report.durationMs / 1000).toFixed(1)} s. Report schema ${report.schemaVersion}.`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="hyper2kvm ${e(report.producer.hyper2kvm)}">
+<title>${e(`Inspection: ${title}`)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="top"><h1>${e(title)}</h1><p>${e(`Inspection report · ${verdict.label} · ${report.generatedAt}`)}</p></header>
+<main>
+${parts.join('\n')}
+</main>
+<footer>${e(generated)}</footer>
+</body>
+</html>
+`;
+}
+
+function renderLinux(report: InspectionReport): string {
+  const l = report.linux!;
+  const bl = l.bootloader;
+  const virtioCell = (state: string | undefined): string => {
+    const color = state === 'missing' ? COLORS.blocker : state === 'unknown' || state === undefined ? COLORS.unknown : '#3e8635';
+    return `<span class="badge" style="background:${color}">${e(state ?? 'unknown')}</span>`;
+  };
+  return `<section id="linux"><h2>Linux details</h2>
+<h3>fstab</h3>${table(
+    ['Line', 'Device', 'Style', 'Mountpoint', 'Type', 'Options'],
+    l.fstab.map((f) => [e(f.line), `<code>${e(f.spec)}</code>`, e(f.style), e(f.mountpoint), e(f.vfstype), e(f.options)]),
+    'No /etc/fstab entries.',
+  )}
+<h3>Boot loader</h3>${dl([
+    ['Kind', bl.kind],
+    ['Configuration', bl.configPath],
+    ['Kernel command line', bl.kernelCmdline],
+    ['VMware-specific parameters', bl.vmwareParams.join(' ') || 'none'],
+    ['Serial console', bl.serialConsole ? 'yes' : 'no'],
+    ['Defaults', bl.defaultsPath],
+  ])}${table(
+    ['Entry', 'Kernel', 'Initramfs', 'Command line'],
+    bl.entries.map((b) => [e(b.title), `<code>${e(b.kernel ?? '')}</code>`, `<code>${e(b.initrd ?? '')}</code>`, `<span class="mono">${e(b.cmdline)}</span>`]),
+    'No boot entries found.',
+  )}
+<h3>Kernels</h3>${table(
+    ['Version', 'Initramfs', 'virtio_pci', 'virtio_blk', 'virtio_scsi', 'Boots from virtio'],
+    l.kernels.map((k) => [
+      e(k.version),
+      `<code>${e(k.initramfs ?? 'none')}</code>`,
+      virtioCell(k.virtio.virtio_pci),
+      virtioCell(k.virtio.virtio_blk),
+      virtioCell(k.virtio.virtio_scsi),
+      e(k.virtioBootable === null ? 'unknown' : k.virtioBootable ? 'yes' : 'no'),
+    ]),
+    'No kernels found in /boot.',
+  )}
+<h3>Services</h3>${dl([
+    ['Default target', l.systemd?.defaultTarget ?? (l.systemd ? 'unknown' : 'no systemd')],
+    ['VMware Tools', l.vmwareTools.present ? 'installed' : 'not found'],
+    ['cloud-init', l.cloudInit.present ? `installed${l.cloudInit.disabled ? ' (disabled)' : ''}${l.cloudInit.datasources.length ? `, data sources ${l.cloudInit.datasources.join(', ')}` : ''}` : 'not found'],
+    ['SELinux', `${l.selinux.mode}${l.selinux.policy ? ` (${l.selinux.policy})` : ''}`],
+  ])}${
+    l.systemd?.enabledUnits.length
+      ? `<details><summary>Enabled units (${l.systemd.enabledUnits.length})</summary>${table(
+          ['Unit', 'Wanted by'],
+          l.systemd.enabledUnits.map((u) => [e(u.unit), e(u.wantedBy)]),
+        )}</details>`
+      : ''
+  }</section>`;
+}
+
+function renderWindows(report: InspectionReport): string {
+  const w = report.windows!;
+  return `<section id="windows"><h2>Windows details</h2>${dl([
+    ['Product', w.productName],
+    ['Edition', w.editionId],
+    ['Installation type', w.installationType],
+    ['Version', w.majorVersion === null ? w.currentVersion : `${w.majorVersion}.${w.minorVersion ?? 0}`],
+    ['Build', w.build ? `${w.build}${w.ubr !== null ? `.${w.ubr}` : ''}` : null],
+    ['Release', w.displayVersion],
+    ['Installed', w.installDate],
+    ['Registered owner', w.registeredOwner],
+    ['Hostname', w.hostname],
+    ['Domain', w.domain],
+    ['System root', w.systemRoot],
+    ['Control set', w.controlSet],
+    ['VMware Tools', w.vmwareTools.present ? 'installed' : 'not found'],
+    ['Group Policy', w.groupPolicy.present ? 'applied' : 'none found'],
+    ['Antivirus', w.antivirus.map((a) => a.name).join(', ') || 'none found'],
+    ['Hibernation', w.hibernation.hibernated ? 'HIBERNATED' : w.hibernation.hiberfilPresent ? 'hiberfil.sys present, not hibernated' : 'no hiberfil.sys'],
+    ['Fast Startup', w.hibernation.fastStartup === null ? null : w.hibernation.fastStartup ? 'on' : 'off'],
+  ])}
+<h3>Storage drivers</h3>${table(
+    ['Service', 'Present', 'Start', 'StartOverride', 'Group', 'Image'],
+    w.storageDrivers
+      .filter((d) => d.present || d.service === 'viostor' || d.service === 'vioscsi')
+      .map((d) => [e(d.service), e(d.present ? 'yes' : 'no'), e(d.start ?? ''), e(d.startOverride ? JSON.stringify(d.startOverride) : ''), e(d.group ?? ''), `<code>${e(d.imagePath ?? '')}</code>`]),
+  )}
+<h3>Network adapters</h3>${table(
+    ['Interface', 'DHCP', 'Addresses', 'Gateways', 'DNS', 'DHCP lease'],
+    w.networkAdapters.map((a) => [`<code>${e(a.id)}</code>`, e(a.dhcp === null ? '' : a.dhcp ? 'yes' : 'no'), e(a.addresses.join(', ')), e(a.gateways.join(', ')), e(a.dns.join(', ')), e(a.dhcpAddress ?? '')]),
+  )}
+<h3>Firewall</h3>${table(
+    ['Profile', 'Enabled'],
+    w.firewall.map((f) => [e(f.profile), e(f.enabled === null ? 'unknown' : f.enabled ? 'yes' : 'no')]),
+  )}${
+    w.environment.length
+      ? `<details><summary>System environment (${w.environment.length})</summary>${table(
+          ['Name', 'Value'],
+          w.environment.map((v) => [e(v.name), `<span class="mono">${e(v.value)}</span>`]),
+        )}</details>`
+      : ''
+  }</section>`;
+}
+
+const DATA_PNG = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+$/;
+
+function renderBoot(report: InspectionReport, options: RenderOptions): string {
+  const b = report.bootVerification!;
+  const color = b.verdict === 'booted' ? '#3e8635' : b.verdict === 'failed' ? COLORS.blocker : COLORS.warning;
+  const shots = b.evidence.screenshots
+    .map((shot) => {
+      const uri = options.images?.[shot.path];
+      return uri && DATA_PNG.test(uri) ? `<figure><img class="shot" alt="${e(`Screen at ${(shot.atMs / 1000).toFixed(0)} s`)}" src="${uri}"><figcaption class="muted">${e(`${(shot.atMs / 1000).toFixed(0)} s`)}${shot.text ? ` — ${e(shot.text.slice(0, 200))}` : ''}</figcaption></figure>` : '';
+    })
+    .join('');
+  return `<section id="boot"><h2>Boot verification</h2><div class="verdict"><span class="badge" style="background:${color}">${e(b.verdict)}</span><span>${e(b.detail)}</span></div>${dl([
+    ['Reason', b.reason],
+    ['Next step', b.hint],
+    ['Reached after', `${(b.verdictAtMs / 1000).toFixed(1)} s`],
+    ['Firmware', b.firmware],
+    ['Accelerator', b.accelerator],
+    ['Guest agent', b.evidence.agentAnswered ? 'answered' : 'no answer'],
+  ])}${table(
+    ['At', 'Stage', 'Seen on', 'Line'],
+    b.milestones.map((m) => [e(`${(m.atMs / 1000).toFixed(1)} s`), e(m.kind), e(m.source), `<span class="mono">${e(m.text)}</span>`]),
+    'No boot milestone was seen.',
+  )}${b.excerpt ? `<h3>${e(b.excerptSource === 'screen' ? 'Screen text' : 'Serial console')}</h3><pre>${e(b.excerpt)}</pre>` : ''}${shots}</section>`;
+}

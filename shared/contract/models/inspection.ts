@@ -1,0 +1,471 @@
+import { z } from 'zod';
+import { BootVerification } from './boot';
+
+/**
+ * The inspection report: what is inside a VM's disks and what will break on KVM. It is stored
+ * with the job (`<jobDir>/inspection.json`), printed by `hyper2kvm inspect --json`, rendered to a
+ * self-contained HTML file and opened again by the viewer without re-inspecting, so it carries a
+ * schema version. Bump INSPECTION_SCHEMA_VERSION on any change that an older reader would
+ * misread (removing or retyping a field); adding an optional field does not need a bump.
+ *
+ * Values we could not determine are `null`, never invented (libguestfs' "unknown" and 0 become
+ * null). Sizes are bytes.
+ */
+
+export const INSPECTION_SCHEMA_VERSION = 1;
+export const INSPECTION_REPORT_KIND = 'hyper2kvm.inspection';
+
+export const Severity = z.enum(['blocker', 'warning', 'info']);
+export type Severity = z.infer<typeof Severity>;
+
+export const FirmwareKind = z.enum(['bios', 'uefi', 'unknown']);
+export type FirmwareKind = z.infer<typeof FirmwareKind>;
+
+const nstr = z.string().nullable();
+const nint = z.number().int().nullable();
+const nbytes = z.number().nonnegative().nullable();
+
+// ---------------------------------------------------------------------------------------------
+// Identity of one operating system (the fields of virt-inspector and virt-v2v's inspector)
+
+export const OsIdentity = z.object({
+  /** The root file system libguestfs found the OS on ("/dev/sda1"); null when no OS was found. */
+  root: nstr,
+  /** linux, windows, freebsd, hurd, ... or "unknown" when no OS was found. */
+  type: z.string(),
+  /** debian, rhel, ubuntu, windows, ... */
+  distro: nstr,
+  productName: nstr,
+  /** Windows: Server / Client; Linux: usually null. */
+  productVariant: nstr,
+  majorVersion: nint,
+  minorVersion: nint,
+  arch: nstr,
+  hostname: nstr,
+  /** libosinfo short id ("debian12", "win2k22"). */
+  osinfo: nstr,
+  packageFormat: nstr,
+  packageManagement: nstr,
+  firmware: FirmwareKind,
+  windowsSystemRoot: nstr,
+  windowsCurrentControlSet: nstr,
+  /** Windows build number from CurrentBuildNumber (libguestfs does not expose it). */
+  build: nstr,
+});
+export type OsIdentity = z.infer<typeof OsIdentity>;
+
+// ---------------------------------------------------------------------------------------------
+// Disks, partitions, file systems
+
+export const Partition = z.object({
+  device: z.string(),
+  number: z.number().int().positive(),
+  start: z.number().nonnegative(),
+  size: z.number().nonnegative(),
+  /** MBR type byte as hex ("83") or GPT type GUID. */
+  type: nstr,
+  /** A readable name for the type ("EFI System", "Linux filesystem", "BIOS boot"). */
+  typeName: nstr,
+  bootable: z.boolean().nullable(),
+  /** GPT partition name, when set. */
+  name: nstr,
+});
+export type Partition = z.infer<typeof Partition>;
+
+export const DiskInfo = z.object({
+  /** "disk1", "disk2"... in the order they were added (= /dev/sda, /dev/sdb... in the appliance). */
+  id: z.string(),
+  path: z.string(),
+  format: z.string(),
+  /** The device name inside the inspection appliance. */
+  device: z.string(),
+  virtualSize: z.number().nonnegative(),
+  /** Bytes the image files occupy on the host. */
+  allocatedSize: nbytes,
+  partitionTable: z.enum(['mbr', 'gpt', 'none', 'unknown']),
+  partitions: z.array(Partition),
+});
+export type DiskInfo = z.infer<typeof DiskInfo>;
+
+export const Filesystem = z.object({
+  device: z.string(),
+  /** ext4, xfs, ntfs, vfat, swap, crypto_LUKS, BitLocker, LVM2_member, unknown ... */
+  type: z.string(),
+  version: nstr,
+  label: nstr,
+  uuid: nstr,
+  /** From statvfs when the file system could be mounted; else the device size. */
+  size: nbytes,
+  used: nbytes,
+  free: nbytes,
+  /** Where the primary OS mounts it, if it does. */
+  mountpoint: nstr,
+  encrypted: z.boolean(),
+});
+export type Filesystem = z.infer<typeof Filesystem>;
+
+export const Mountpoint = z.object({ device: z.string(), path: z.string() });
+export type Mountpoint = z.infer<typeof Mountpoint>;
+
+export const DriveLetter = z.object({ letter: z.string(), device: z.string() });
+export type DriveLetter = z.infer<typeof DriveLetter>;
+
+// ---------------------------------------------------------------------------------------------
+// Applications (union of virt-inspector's application fields)
+
+export const Application = z.object({
+  name: z.string(),
+  /** Empty when the source gives none. */
+  version: z.string(),
+  displayName: z.string().optional(),
+  epoch: z.number().int().optional(),
+  release: z.string().optional(),
+  arch: z.string().optional(),
+  installPath: z.string().optional(),
+  publisher: z.string().optional(),
+  url: z.string().optional(),
+  sourcePackage: z.string().optional(),
+  summary: z.string().optional(),
+  description: z.string().optional(),
+  /** Where it was read: dpkg, rpm, apk, or the Windows Uninstall view (native / wow64). */
+  origin: z.enum(['dpkg', 'rpm', 'apk', 'pacman', 'uninstall', 'uninstall-wow64', 'other']),
+});
+export type Application = z.infer<typeof Application>;
+
+// ---------------------------------------------------------------------------------------------
+// Evidence and findings
+
+/** Where a fact or a finding comes from: a file and line, or a registry key and value. */
+export const Evidence = z
+  .object({
+    /** A path inside the guest ("/etc/fstab"). */
+    path: z.string().optional(),
+    line: z.number().int().positive().optional(),
+    /** The text found there (a line, a value), trimmed. */
+    excerpt: z.string().optional(),
+    /** A registry key as Windows names it: HKLM\SYSTEM\ControlSet001\Services\viostor. */
+    registryKey: z.string().optional(),
+    registryValue: z.string().optional(),
+    /** A device inside the appliance ("/dev/sda2"). */
+    device: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type Evidence = z.infer<typeof Evidence>;
+
+/** The repair the product will offer for a finding. */
+export const FixOffer = z.object({
+  /** Stable id of the repair (the repair stage keys on it): "fstab-use-uuid", "rebuild-initramfs". */
+  id: z.string(),
+  label: z.string(),
+  /** True when hyper2kvm can do it itself; false when the administrator has to act. */
+  automatic: z.boolean(),
+});
+export type FixOffer = z.infer<typeof FixOffer>;
+
+export const Finding = z.object({
+  /** Stable code for scripts and tests ("FSTAB_DEVICE_NAME"); never reworded. */
+  code: z.string(),
+  severity: Severity,
+  title: z.string(),
+  /** Plain explanation: what is wrong and what happens on KVM if it stays. */
+  explanation: z.string(),
+  evidence: z.array(Evidence),
+  fix: FixOffer,
+  /** The OS root this is about; null when it concerns the VM as a whole. */
+  osRoot: nstr,
+});
+export type Finding = z.infer<typeof Finding>;
+
+// ---------------------------------------------------------------------------------------------
+// Network configuration (Linux tools and the Windows registry in one shape)
+
+export const NetworkSource = z.enum([
+  'ifupdown',
+  'netplan',
+  'networkmanager',
+  'ifcfg',
+  'systemd-networkd',
+  'systemd-link',
+  'udev-rule',
+  'windows-registry',
+]);
+export type NetworkSource = z.infer<typeof NetworkSource>;
+
+export const NetworkConfig = z.object({
+  source: NetworkSource,
+  /** The file (or registry key) the configuration lives in. */
+  file: z.string(),
+  line: z.number().int().positive().nullable(),
+  /** The interface it configures or matches by name. */
+  interface: nstr,
+  /** A MAC address the configuration is pinned to (matches or sets), lower case. */
+  mac: nstr,
+  /** The name a .link file or udev rule gives the interface it matches. */
+  setsName: nstr,
+  method: z.enum(['dhcp', 'static', 'manual', 'loopback', 'none', 'unknown']),
+  /** Static addresses in CIDR form ("192.168.1.10/24"); for Windows also the DHCP lease. */
+  addresses: z.array(z.string()),
+  gateway: nstr,
+  dns: z.array(z.string()),
+});
+export type NetworkConfig = z.infer<typeof NetworkConfig>;
+
+// ---------------------------------------------------------------------------------------------
+// Linux facts
+
+export const DeviceStyle = z.enum([
+  'uuid',
+  'label',
+  'partuuid',
+  'partlabel',
+  'device-name',
+  'by-uuid',
+  'by-label',
+  'by-partuuid',
+  'by-id',
+  'by-path',
+  'lvm',
+  'mapper',
+  'md',
+  'network',
+  'pseudo',
+  'other',
+]);
+export type DeviceStyle = z.infer<typeof DeviceStyle>;
+
+export const FstabEntry = z.object({
+  line: z.number().int().positive(),
+  spec: z.string(),
+  style: DeviceStyle,
+  mountpoint: z.string(),
+  vfstype: z.string(),
+  options: z.string(),
+  dump: nint,
+  pass: nint,
+});
+export type FstabEntry = z.infer<typeof FstabEntry>;
+
+export const BootEntry = z.object({
+  title: z.string(),
+  kernel: nstr,
+  initrd: nstr,
+  cmdline: z.string(),
+  /** Line of the kernel line in the config. */
+  line: z.number().int().positive().nullable(),
+});
+export type BootEntry = z.infer<typeof BootEntry>;
+
+export const Bootloader = z.object({
+  kind: z.enum(['grub2', 'grub-legacy', 'systemd-boot', 'extlinux', 'none', 'unknown']),
+  /** The configuration that boots (grub.cfg); null when none was found. */
+  configPath: nstr,
+  entries: z.array(BootEntry),
+  /** /etc/default/grub variables, as written. */
+  defaults: z.record(z.string(), z.string()),
+  defaultsPath: nstr,
+  /** The command line the default entry boots with (first entry), or GRUB_CMDLINE_LINUX + _DEFAULT. */
+  kernelCmdline: nstr,
+  /** VMware-specific kernel parameters that mean nothing (or harm) on KVM. */
+  vmwareParams: z.array(z.string()),
+  /** True when the kernel command line sends the console to a serial port. */
+  serialConsole: z.boolean(),
+});
+export type Bootloader = z.infer<typeof Bootloader>;
+
+export const VirtioDriverState = z.enum(['in-initramfs', 'built-in', 'missing', 'unknown']);
+
+export const Kernel = z.object({
+  version: z.string(),
+  vmlinuz: z.string(),
+  initramfs: nstr,
+  /** /lib/modules/<version> exists. */
+  modules: z.boolean(),
+  /** Per driver needed to find the root disk on KVM (virtio_blk, virtio_scsi, virtio_pci). */
+  virtio: z.record(z.string(), VirtioDriverState),
+  /** True when the kernel can reach a virtio disk at boot (virtio_pci plus virtio_blk or virtio_scsi). */
+  virtioBootable: z.boolean().nullable(),
+});
+export type Kernel = z.infer<typeof Kernel>;
+
+export const EnabledUnit = z.object({ unit: z.string(), wantedBy: z.string(), path: z.string() });
+export type EnabledUnit = z.infer<typeof EnabledUnit>;
+
+export const Presence = z.object({ present: z.boolean(), evidence: z.array(Evidence) });
+export type Presence = z.infer<typeof Presence>;
+
+export const LinuxFacts = z.object({
+  fstab: z.array(FstabEntry),
+  crypttab: z.array(z.object({ line: z.number().int().positive(), name: z.string(), device: z.string(), style: DeviceStyle })),
+  bootloader: Bootloader,
+  kernels: z.array(Kernel),
+  systemd: z.object({ defaultTarget: nstr, enabledUnits: z.array(EnabledUnit) }).nullable(),
+  vmwareTools: Presence,
+  cloudInit: z.object({ present: z.boolean(), disabled: z.boolean(), datasources: z.array(z.string()) }),
+  selinux: z.object({ mode: z.enum(['enforcing', 'permissive', 'disabled', 'absent']), policy: nstr }),
+});
+export type LinuxFacts = z.infer<typeof LinuxFacts>;
+
+// ---------------------------------------------------------------------------------------------
+// Windows facts
+
+export const ServiceStart = z.enum(['boot', 'system', 'auto', 'demand', 'disabled', 'unknown']);
+export type ServiceStart = z.infer<typeof ServiceStart>;
+
+export const WindowsDriver = z.object({
+  service: z.string(),
+  /** The service key exists in the current control set. */
+  present: z.boolean(),
+  start: ServiceStart.nullable(),
+  /** StartOverride values (e.g. {"0": 3}): non-zero overrides can disable a boot driver. */
+  startOverride: z.record(z.string(), z.number()).nullable(),
+  imagePath: nstr,
+  group: nstr,
+  registryKey: z.string(),
+});
+export type WindowsDriver = z.infer<typeof WindowsDriver>;
+
+export const WindowsAdapter = z.object({
+  /** The interface GUID under Tcpip\Parameters\Interfaces. */
+  id: z.string(),
+  dhcp: z.boolean().nullable(),
+  addresses: z.array(z.string()),
+  gateways: z.array(z.string()),
+  dns: z.array(z.string()),
+  dhcpAddress: nstr,
+  registryKey: z.string(),
+});
+export type WindowsAdapter = z.infer<typeof WindowsAdapter>;
+
+export const WindowsFacts = z.object({
+  productName: nstr,
+  editionId: nstr,
+  installationType: nstr,
+  currentVersion: nstr,
+  majorVersion: nint,
+  minorVersion: nint,
+  build: nstr,
+  ubr: nint,
+  displayVersion: nstr,
+  installDate: nstr,
+  registeredOwner: nstr,
+  systemRoot: nstr,
+  controlSet: nstr,
+  hostname: nstr,
+  domain: nstr,
+  networkAdapters: z.array(WindowsAdapter),
+  firewall: z.array(z.object({ profile: z.enum(['domain', 'private', 'public']), enabled: z.boolean().nullable(), registryKey: z.string() })),
+  environment: z.array(z.object({ name: z.string(), value: z.string() })),
+  storageDrivers: z.array(WindowsDriver),
+  vmwareTools: Presence,
+  groupPolicy: Presence,
+  antivirus: z.array(z.object({ name: z.string(), evidence: Evidence })),
+  hibernation: z.object({
+    hiberfilPresent: z.boolean(),
+    /** The hiberfil.sys header says the system is hibernated (not resumed since). */
+    hibernated: z.boolean().nullable(),
+    /** Fast Startup (HiberbootEnabled = 1): shutdowns leave the system volume hibernated. */
+    fastStartup: z.boolean().nullable(),
+  }),
+});
+export type WindowsFacts = z.infer<typeof WindowsFacts>;
+
+// ---------------------------------------------------------------------------------------------
+// Boot (firmware and EFI system partition)
+
+export const BootFacts = z.object({
+  firmware: FirmwareKind,
+  /** The EFI system partition, when there is one. */
+  esp: z
+    .object({
+      device: z.string(),
+      /** EFI/BOOT/BOOTX64.EFI: what UEFI boots when the NVRAM entries are gone (they do not migrate). */
+      fallbackLoader: z.boolean(),
+      /** Loaders found under EFI/ (e.g. "EFI/debian/grubx64.efi"). */
+      loaders: z.array(z.string()),
+    })
+    .nullable(),
+});
+export type BootFacts = z.infer<typeof BootFacts>;
+
+// ---------------------------------------------------------------------------------------------
+// Boot verification is filled in by a later stage (booting a throwaway overlay of the converted
+// disk); its schema lives with that stage's models. The report carries it as an optional
+// section so the viewer and the HTML export show the proof next to the findings.
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+export const Readiness = z.enum(['ready', 'needs-repair', 'blocked']);
+export type Readiness = z.infer<typeof Readiness>;
+
+export const InspectionReport = z.object({
+  schemaVersion: z.literal(INSPECTION_SCHEMA_VERSION),
+  kind: z.literal(INSPECTION_REPORT_KIND),
+  generatedAt: z.string(),
+  durationMs: z.number().nonnegative(),
+  /** Versions of what produced it (hyper2kvm, libguestfs). */
+  producer: z.object({ hyper2kvm: z.string(), libguestfs: nstr }),
+  disks: z.array(DiskInfo),
+  /** The primary operating system (the first root found); type "unknown" when there is none. */
+  os: OsIdentity,
+  /** Every operating system found (dual boot, or an OS disk plus a second OS on a data disk). */
+  operatingSystems: z.array(OsIdentity),
+  /** Every file system on every disk. */
+  filesystems: z.array(Filesystem),
+  /** How the primary OS mounts its file systems. */
+  mountpoints: z.array(Mountpoint),
+  driveLetters: z.array(DriveLetter),
+  applications: z.array(Application),
+  network: z.array(NetworkConfig),
+  boot: BootFacts,
+  linux: LinuxFacts.nullable(),
+  windows: WindowsFacts.nullable(),
+  findings: z.array(Finding),
+  summary: z.object({
+    readiness: Readiness,
+    blockers: z.number().int().nonnegative(),
+    warnings: z.number().int().nonnegative(),
+    infos: z.number().int().nonnegative(),
+  }),
+  /** Things the inspection could not read (it goes on; these say what is missing and why). */
+  notes: z.array(z.string()),
+  /** Present once the converted guest was booted (a later stage adds it). */
+  bootVerification: BootVerification.optional(),
+});
+export type InspectionReport = z.infer<typeof InspectionReport>;
+
+/**
+ * Reads a saved report (the viewer's "open report", the CLI). Tells apart a report from a newer
+ * hyper2kvm (upgrade the app) from a file that is not a report at all.
+ */
+export function readInspectionReport(value: unknown): { ok: true; report: InspectionReport } | { ok: false; reason: string } {
+  if (typeof value !== 'object' || value === null) return { ok: false, reason: 'This is not an inspection report (not a JSON object).' };
+  const head = value as { kind?: unknown; schemaVersion?: unknown };
+  if (head.kind !== INSPECTION_REPORT_KIND) return { ok: false, reason: 'This is not a hyper2kvm inspection report.' };
+  if (typeof head.schemaVersion === 'number' && head.schemaVersion > INSPECTION_SCHEMA_VERSION) {
+    return { ok: false, reason: `This report was written by a newer hyper2kvm (schema ${head.schemaVersion}; this one reads ${INSPECTION_SCHEMA_VERSION}).` };
+  }
+  const parsed = InspectionReport.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { ok: false, reason: `The report is damaged: ${first ? `${first.path.join('.')}: ${first.message}` : 'invalid'}.` };
+  }
+  return { ok: true, report: parsed.data };
+}
+
+/** The readiness verdict from the findings: blocked when a blocker has no automatic fix. */
+export function summarizeFindings(findings: readonly Finding[]): InspectionReport['summary'] {
+  const blockers = findings.filter((f) => f.severity === 'blocker');
+  const readiness: Readiness = blockers.some((f) => !f.fix.automatic)
+    ? 'blocked'
+    : blockers.length > 0 || findings.some((f) => f.severity === 'warning' && f.fix.automatic)
+      ? 'needs-repair'
+      : 'ready';
+  return {
+    readiness,
+    blockers: blockers.length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+    infos: findings.filter((f) => f.severity === 'info').length,
+  };
+}

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateFindings, FINDING_CODES, MIN_FREE_ROOT_BYTES } from '../../../electron/engine/inspect/findings';
+import type { FindingFacts } from '../../../electron/engine/inspect/findings';
+import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
+import { summarizeFindings } from '../../../shared/contract/models/inspection';
+import type { Filesystem, Kernel, LinuxFacts, NetworkConfig, OsIdentity, WindowsDriver, WindowsFacts } from '../../../shared/contract/models/inspection';
+
+const MiB = 1024 * 1024;
+
+const linuxOs: OsIdentity = { ...noOsIdentity(), root: '/dev/sda1', type: 'linux', distro: 'debian', productName: '12.15', majorVersion: 12, minorVersion: 15, arch: 'x86_64', firmware: 'bios' };
+const windowsOs: OsIdentity = { ...noOsIdentity(), root: '/dev/sda2', type: 'windows', distro: 'windows', productName: 'Windows Server 2019 Standard', majorVersion: 10, minorVersion: 0, firmware: 'bios' };
+
+const rootFs: Filesystem = { device: '/dev/sda1', type: 'ext4', version: '1.0', label: null, uuid: 'u', size: 3000 * MiB, used: 700 * MiB, free: 2000 * MiB, mountpoint: '/', encrypted: false };
+
+const goodKernel: Kernel = {
+  version: '6.1.0-50-amd64',
+  vmlinuz: '/boot/vmlinuz-6.1.0-50-amd64',
+  initramfs: '/boot/initrd.img-6.1.0-50-amd64',
+  modules: true,
+  virtio: { virtio_pci: 'in-initramfs', virtio_blk: 'in-initramfs', virtio_scsi: 'in-initramfs' },
+  virtioBootable: true,
+};
+
+const cleanLinux: LinuxFacts = {
+  fstab: [{ line: 2, spec: 'UUID=u', style: 'uuid', mountpoint: '/', vfstype: 'ext4', options: 'errors=remount-ro', dump: 0, pass: 1 }],
+  crypttab: [],
+  bootloader: {
+    kind: 'grub2',
+    configPath: '/boot/grub/grub.cfg',
+    entries: [{ title: 'Debian', kernel: '/boot/vmlinuz-6.1.0-50-amd64', initrd: '/boot/initrd.img-6.1.0-50-amd64', cmdline: 'root=UUID=u ro console=ttyS0', line: 9 }],
+    defaults: {},
+    defaultsPath: null,
+    kernelCmdline: 'root=UUID=u ro console=ttyS0',
+    vmwareParams: [],
+    serialConsole: true,
+  },
+  kernels: [goodKernel],
+  systemd: { defaultTarget: 'multi-user.target', enabledUnits: [] },
+  vmwareTools: { present: false, evidence: [] },
+  cloudInit: { present: false, disabled: false, datasources: [] },
+  selinux: { mode: 'absent', policy: null },
+};
+
+const cleanLinuxFacts: FindingFacts = {
+  operatingSystems: [linuxOs],
+  os: linuxOs,
+  filesystems: [rootFs],
+  mountpoints: [{ device: '/dev/sda1', path: '/' }],
+  network: [],
+  boot: { firmware: 'bios', esp: null },
+  linux: cleanLinux,
+  windows: null,
+};
+
+const driver = (service: string, present: boolean, start: WindowsDriver['start'] = null, startOverride: WindowsDriver['startOverride'] = null): WindowsDriver => ({
+  service,
+  present,
+  start,
+  startOverride,
+  imagePath: null,
+  group: null,
+  registryKey: `HKLM\\SYSTEM\\ControlSet001\\Services\\${service}`,
+});
+
+const cleanWindows: WindowsFacts = {
+  productName: 'Windows Server 2019 Standard',
+  editionId: 'ServerStandard',
+  installationType: 'Server',
+  currentVersion: '6.3',
+  majorVersion: 10,
+  minorVersion: 0,
+  build: '17763',
+  ubr: null,
+  displayVersion: null,
+  installDate: null,
+  registeredOwner: null,
+  systemRoot: '/Windows',
+  controlSet: 'ControlSet001',
+  hostname: 'h2k-win2019',
+  domain: null,
+  networkAdapters: [],
+  firewall: [],
+  environment: [],
+  storageDrivers: [driver('viostor', true, 'boot'), driver('vioscsi', false), driver('pvscsi', true, 'boot')],
+  vmwareTools: { present: false, evidence: [] },
+  groupPolicy: { present: false, evidence: [] },
+  antivirus: [],
+  hibernation: { hiberfilPresent: false, hibernated: false, fastStartup: false },
+};
+
+const cleanWindowsFacts: FindingFacts = {
+  operatingSystems: [windowsOs],
+  os: windowsOs,
+  filesystems: [{ ...rootFs, device: '/dev/sda2', type: 'ntfs', mountpoint: '/' }],
+  mountpoints: [{ device: '/dev/sda2', path: '/' }],
+  network: [],
+  boot: { firmware: 'bios', esp: null },
+  linux: null,
+  windows: cleanWindows,
+};
+
+const linuxWith = (patch: Partial<LinuxFacts>, rest: Partial<FindingFacts> = {}): FindingFacts => ({ ...cleanLinuxFacts, linux: { ...cleanLinux, ...patch }, ...rest });
+const windowsWith = (patch: Partial<WindowsFacts>, rest: Partial<FindingFacts> = {}): FindingFacts => ({ ...cleanWindowsFacts, windows: { ...cleanWindows, ...patch }, ...rest });
+const net = (patch: Partial<NetworkConfig>): NetworkConfig => ({ source: 'ifupdown', file: '/etc/network/interfaces', line: 3, interface: 'eth0', mac: null, setsName: null, method: 'dhcp', addresses: [], gateway: null, dns: [], ...patch });
+const fstab = (spec: string, style: LinuxFacts['fstab'][number]['style'], options = 'defaults', mountpoint = '/', vfstype = 'ext4'): LinuxFacts['fstab'][number] => ({ line: 4, spec, style, mountpoint, vfstype, options, dump: 0, pass: 1 });
+
+interface Case {
+  name: string;
+  facts: FindingFacts;
+  /** code → severity of every finding expected (nothing else may appear). */
+  expected: Record<string, string>;
+}
+
+const cases: Case[] = [
+  { name: 'a clean Linux guest', facts: cleanLinuxFacts, expected: {} },
+  { name: 'a clean Windows guest (viostor installed)', facts: cleanWindowsFacts, expected: {} },
+  {
+    name: 'no OS on any disk',
+    facts: { ...cleanLinuxFacts, operatingSystems: [], os: noOsIdentity(), linux: null, mountpoints: [] },
+    expected: { NO_OS_FOUND: 'blocker' },
+  },
+  { name: 'fstab root by /dev/sda1', facts: linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')] }), expected: { FSTAB_DEVICE_NAME: 'blocker' } },
+  { name: 'fstab: only a nofail data disk by /dev/sdb1', facts: linuxWith({ fstab: [fstab('UUID=u', 'uuid'), fstab('/dev/sdb1', 'device-name', 'defaults,nofail', '/data')] }), expected: { FSTAB_DEVICE_NAME: 'warning' } },
+  { name: 'fstab: swap by /dev/sda2', facts: linuxWith({ fstab: [fstab('UUID=u', 'uuid'), fstab('/dev/sda2', 'device-name', 'sw', 'none', 'swap')] }), expected: { FSTAB_DEVICE_NAME: 'warning' } },
+  { name: 'crypttab by /dev/sdb2', facts: linuxWith({ crypttab: [{ line: 1, name: 'c', device: '/dev/sdb2', style: 'device-name' }] }), expected: { FSTAB_DEVICE_NAME: 'blocker' } },
+  { name: 'fstab by-path', facts: linuxWith({ fstab: [fstab('/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:0:0-part1', 'by-path')] }), expected: { FSTAB_BY_PATH: 'blocker' } },
+  { name: 'fstab by-id', facts: linuxWith({ fstab: [fstab('/dev/disk/by-id/scsi-36000c29-part1', 'by-id')] }), expected: { FSTAB_BY_ID: 'warning' } },
+  {
+    name: 'MAC pinned by a .link file that names the NIC (the Debian test guest)',
+    facts: { ...cleanLinuxFacts, network: [net({ interface: 'ens192', method: 'static', addresses: ['10.20.30.40/24'] }), net({ source: 'systemd-link', file: '/etc/systemd/network/10-ens192.link', interface: null, mac: '00:50:56:8a:2f:11', setsName: 'ens192', method: 'none' })] },
+    expected: { NIC_MAC_PINNED: 'warning', STATIC_ADDRESSES: 'info' },
+  },
+  { name: 'ifcfg HWADDR pin', facts: { ...cleanLinuxFacts, network: [net({ source: 'ifcfg', interface: 'eth0', mac: '00:50:56:00:00:01' })] }, expected: { NIC_MAC_PINNED: 'warning' } },
+  { name: 'config for a slot-named NIC (ens192) without a rename', facts: { ...cleanLinuxFacts, network: [net({ interface: 'ens192' })] }, expected: { NIC_NAME_WILL_CHANGE: 'warning' } },
+  { name: 'eth0 config is not slot-named', facts: { ...cleanLinuxFacts, network: [net({ interface: 'eth0' })] }, expected: {} },
+  { name: 'Windows static address is only information', facts: windowsWith({}, { network: [net({ source: 'windows-registry', file: 'HKLM\\SYSTEM\\x', line: null, interface: '{GUID}', method: 'static', addresses: ['10.0.0.5/24'] })] }), expected: { STATIC_ADDRESSES: 'info' } },
+  { name: 'open-vm-tools installed', facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'warning' } },
+  { name: 'VMware Tools on Windows', facts: windowsWith({ vmwareTools: { present: true, evidence: [{ registryKey: 'HKLM\\SYSTEM\\ControlSet001\\Services\\VMTools' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'warning' } },
+  { name: 'the default kernel has no virtio in its initramfs', facts: linuxWith({ kernels: [{ ...goodKernel, virtio: { virtio_pci: 'missing', virtio_blk: 'missing', virtio_scsi: 'missing' }, virtioBootable: false }] }), expected: { INITRAMFS_NO_VIRTIO: 'blocker' } },
+  {
+    name: 'only an older kernel lacks virtio',
+    facts: linuxWith({ kernels: [goodKernel, { ...goodKernel, version: '6.1.0-9-amd64', vmlinuz: '/boot/vmlinuz-6.1.0-9-amd64', virtioBootable: false }] }),
+    expected: { INITRAMFS_NO_VIRTIO: 'warning' },
+  },
+  { name: 'virtio state unknown is not a finding', facts: linuxWith({ kernels: [{ ...goodKernel, virtioBootable: null }] }), expected: {} },
+  {
+    name: 'UEFI without EFI/BOOT/BOOTX64.EFI',
+    facts: { ...cleanLinuxFacts, boot: { firmware: 'uefi', esp: { device: '/dev/sdb1', fallbackLoader: false, loaders: ['EFI/debian/grubx64.efi'] } } },
+    expected: { UEFI_NO_FALLBACK: 'blocker' },
+  },
+  { name: 'UEFI with the fallback loader', facts: { ...cleanLinuxFacts, boot: { firmware: 'uefi', esp: { device: '/dev/sdb1', fallbackLoader: true, loaders: ['EFI/BOOT/BOOTX64.EFI'] } } }, expected: {} },
+  { name: 'Windows without viostor or vioscsi', facts: windowsWith({ storageDrivers: [driver('viostor', false), driver('vioscsi', false), driver('pvscsi', true, 'boot')] }), expected: { WINDOWS_NO_VIRTIO_STORAGE: 'blocker' } },
+  { name: 'viostor disabled by StartOverride', facts: windowsWith({ storageDrivers: [driver('viostor', true, 'boot', { '0': 3 }), driver('vioscsi', false)] }), expected: { WINDOWS_VIRTIO_DRIVER_DISABLED: 'blocker' } },
+  { name: 'vioscsi present but demand-start', facts: windowsWith({ storageDrivers: [driver('viostor', false), driver('vioscsi', true, 'demand')] }), expected: { WINDOWS_VIRTIO_DRIVER_DISABLED: 'blocker' } },
+  { name: 'less than 100 MB free on /', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, free: 40 * MiB }] }, expected: { LOW_FREE_SPACE: 'blocker' } },
+  { name: 'exactly 100 MB free on / is enough', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, free: MIN_FREE_ROOT_BYTES }] }, expected: {} },
+  { name: 'less than 100 MB free on C:', facts: { ...cleanWindowsFacts, filesystems: [{ ...rootFs, device: '/dev/sda2', type: 'ntfs', free: 5 * MiB }] }, expected: { LOW_FREE_SPACE: 'blocker' } },
+  {
+    name: 'a small separate /boot',
+    facts: { ...cleanLinuxFacts, mountpoints: [{ device: '/dev/sda2', path: '/' }, { device: '/dev/sda1', path: '/boot' }], filesystems: [{ ...rootFs, free: 30 * MiB }, { ...rootFs, device: '/dev/sda2' }] },
+    expected: { LOW_FREE_SPACE_BOOT: 'warning' },
+  },
+  { name: 'a LUKS volume', facts: { ...cleanLinuxFacts, filesystems: [rootFs, { ...rootFs, device: '/dev/sdb1', type: 'crypto_LUKS', encrypted: true, free: null }] }, expected: { ENCRYPTED_VOLUME: 'blocker' } },
+  { name: 'a BitLocker volume', facts: { ...cleanWindowsFacts, filesystems: [...cleanWindowsFacts.filesystems, { ...rootFs, device: '/dev/sda3', type: 'BitLocker', encrypted: true }] }, expected: { ENCRYPTED_VOLUME: 'blocker' } },
+  { name: 'hibernated Windows', facts: windowsWith({ hibernation: { hiberfilPresent: true, hibernated: true, fastStartup: true } }), expected: { WINDOWS_HIBERNATED: 'blocker' } },
+  { name: 'Fast Startup on with a hiberfil.sys', facts: windowsWith({ hibernation: { hiberfilPresent: true, hibernated: false, fastStartup: true } }), expected: { WINDOWS_FAST_STARTUP: 'warning' } },
+  { name: 'Fast Startup on without hiberfil.sys', facts: windowsWith({ hibernation: { hiberfilPresent: false, hibernated: false, fastStartup: true } }), expected: {} },
+  { name: 'Group Policy history', facts: windowsWith({ groupPolicy: { present: true, evidence: [{ registryKey: 'HKLM\\SOFTWARE\\...\\History\\{31B2F340}' }] } }), expected: { WINDOWS_GROUP_POLICY: 'warning' } },
+  { name: 'antivirus', facts: windowsWith({ antivirus: [{ name: 'Symantec Endpoint Protection', evidence: { registryKey: 'HKLM\\SOFTWARE\\x' } }] }), expected: { WINDOWS_ANTIVIRUS: 'warning' } },
+  { name: 'VMware kernel parameters', facts: linuxWith({ bootloader: { ...cleanLinux.bootloader, vmwareParams: ['vmw_pvscsi.cmd_per_lun=254'] } }), expected: { KERNEL_VMWARE_PARAMS: 'warning' } },
+  { name: 'no serial console', facts: linuxWith({ bootloader: { ...cleanLinux.bootloader, serialConsole: false } }), expected: { NO_SERIAL_CONSOLE: 'info' } },
+  { name: 'SELinux enforcing', facts: linuxWith({ selinux: { mode: 'enforcing', policy: 'targeted' } }), expected: { SELINUX_RELABEL: 'info' } },
+  { name: 'SELinux disabled', facts: linuxWith({ selinux: { mode: 'disabled', policy: 'targeted' } }), expected: {} },
+  { name: 'cloud-init active', facts: linuxWith({ cloudInit: { present: true, disabled: false, datasources: ['NoCloud'] } }), expected: { CLOUD_INIT_PRESENT: 'info' } },
+  { name: 'cloud-init disabled', facts: linuxWith({ cloudInit: { present: true, disabled: true, datasources: [] } }), expected: {} },
+  { name: 'two operating systems', facts: { ...cleanLinuxFacts, operatingSystems: [linuxOs, windowsOs] }, expected: { MULTIPLE_OS: 'info' } },
+];
+
+describe('finding rules', () => {
+  it.each(cases)('$name', ({ facts, expected }) => {
+    const findings = evaluateFindings(facts);
+    expect(Object.fromEntries(findings.map((f) => [f.code, f.severity]))).toEqual(expected);
+    for (const f of findings) {
+      expect(FINDING_CODES).toContain(f.code);
+      expect(f.title.length).toBeGreaterThan(5);
+      expect(f.explanation.length).toBeGreaterThan(40);
+      expect(f.fix.id).toMatch(/^[a-z-]+$/);
+      if (f.code !== 'NO_OS_FOUND') expect(f.evidence.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('every code has a case above that produces it', () => {
+    const produced = new Set(cases.flatMap((c) => Object.keys(c.expected)));
+    expect(FINDING_CODES.filter((code) => !produced.has(code))).toEqual([]);
+  });
+
+  it('points at the evidence: file and line for fstab, registry key for Windows', () => {
+    const [devname] = evaluateFindings(linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')] }));
+    expect(devname!.evidence).toEqual([{ path: '/etc/fstab', line: 4, excerpt: '/dev/sda1 / ext4 defaults' }]);
+    const [noVirtio] = evaluateFindings(windowsWith({ storageDrivers: [driver('viostor', false), driver('vioscsi', false)] }));
+    expect(noVirtio!.evidence.map((e) => e.registryKey)).toEqual(['HKLM\\SYSTEM\\ControlSet001\\Services\\viostor', 'HKLM\\SYSTEM\\ControlSet001\\Services\\vioscsi']);
+  });
+
+  it('orders blockers first, then warnings, then infos', () => {
+    const findings = evaluateFindings(
+      linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')], vmwareTools: { present: true, evidence: [{ note: 'x' }] }, bootloader: { ...cleanLinux.bootloader, serialConsole: false } }, { filesystems: [{ ...rootFs, free: 1 }] }),
+    );
+    expect(findings.map((f) => f.severity)).toEqual(['blocker', 'blocker', 'warning', 'info']);
+  });
+
+  it.each([
+    ['nothing found', {}, 'ready'],
+    ['only infos', { NO_SERIAL_CONSOLE: 'info' }, 'ready'],
+    ['a warning the product repairs', { VMWARE_TOOLS_INSTALLED: 'warning' }, 'needs-repair'],
+    ['a blocker the product repairs', { FSTAB_DEVICE_NAME: 'blocker' }, 'needs-repair'],
+    ['a blocker only the administrator can fix', { WINDOWS_HIBERNATED: 'blocker' }, 'blocked'],
+  ])('readiness with %s', (_name, expected, readiness) => {
+    const match = cases.find((c) => JSON.stringify(c.expected) === JSON.stringify(expected))!;
+    const summary = summarizeFindings(evaluateFindings(match.facts));
+    expect(summary.readiness).toBe(readiness);
+    expect(summary.blockers + summary.warnings + summary.infos).toBe(Object.keys(expected).length);
+  });
+});
