@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { PassThrough, Transform } from 'node:stream';
+import { PassThrough, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -224,6 +224,19 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Bytes on disk so far and the total (when known); at most every 100 ms, and once at the end. */
   onProgress?: (bytesDone: number, bytesTotal: number | undefined) => void;
+  /**
+   * Every change of the valid bytes in the .part, unthrottled: once after the .part is judged
+   * (what is kept of an earlier attempt), after every write, and 0 when it is thrown away. Lets a
+   * reader serve the file while it arrives.
+   */
+  onWritten?: (bytesOnDisk: number) => void;
+  /** A bandwidth limit shared with other downloads (overrides bytesPerSecond). */
+  bucket?: TokenBucket;
+  /**
+   * Names the server in the sidecar (default host:port). A vCenter's instance uuid keeps a .part
+   * resumable when the same server is reached under another name or through another port.
+   */
+  serverId?: string;
   /** Log lines for the job record (retries, restarts); never contain credentials. */
   onLog?: (message: string) => void;
   /** Bandwidth limit in bytes per second. */
@@ -254,7 +267,8 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
   const description = `[${source.datastore}] ${source.path}`;
   const operation = `download of ${description}`;
   const maxAttempts = options.maxAttempts ?? 5;
-  const bucket = options.bytesPerSecond ? new TokenBucket(options.bytesPerSecond) : undefined;
+  const bucket = options.bucket ?? (options.bytesPerSecond ? new TokenBucket(options.bytesPerSecond) : undefined);
+  const written = options.onWritten ?? (() => undefined);
   const log = options.onLog ?? (() => undefined);
   const cancelled = (): never => {
     throw new EngineFailure(cancelledError());
@@ -263,13 +277,15 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
   try {
     if (signal?.aborted) cancelled();
     let sidecar = await readSidecar(sidecarFile);
-    if (!sidecarMatches(sidecar, access.server, source, options.expectedSize)) {
+    const serverId = options.serverId ?? access.server;
+    if (!sidecarMatches(sidecar, serverId, source, options.expectedSize)) {
       await rm(part, { force: true });
-      sidecar = { version: 1, server: access.server, source, ...(options.expectedSize !== undefined ? { total: options.expectedSize } : {}), startedAt: new Date().toISOString() };
+      sidecar = { version: 1, server: serverId, source, ...(options.expectedSize !== undefined ? { total: options.expectedSize } : {}), startedAt: new Date().toISOString() };
       await writeSidecar(sidecarFile, sidecar);
     }
     let total = options.expectedSize ?? sidecar?.total;
     const resumedFrom = (await sizeOf(part)) ?? 0;
+    written(resumedFrom);
     let requests = 0;
     let restarts = 0;
     let failuresInARow = 0;
@@ -284,6 +300,7 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
         });
       }
       log(`${description}: starting over (${reason})`);
+      written(0);
       await truncate(part, 0).catch(() => undefined);
     };
     const pause = async (reason: string): Promise<void> => {
@@ -384,7 +401,7 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
           response.body,
           bucket ? throttle(bucket, signal) : new PassThrough(),
           counter(startAt, (done) => progress(done, total)),
-          createWriteStream(part, { flags: decision.action === 'append' ? 'a' : 'w' }),
+          fileSink(part, decision.action === 'append' ? 'a' : 'w', startAt, written),
           { signal },
         );
       } catch (error) {
@@ -425,6 +442,46 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
     if (typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall) throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException));
     throw error;
   }
+}
+
+/**
+ * Writes a body into the .part and reports the bytes that have reached the file after each write
+ * (a write stream only says when everything is done).
+ */
+function fileSink(path: string, flags: 'a' | 'w', startAt: number, onWritten: (bytesOnDisk: number) => void): Writable {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let position = startAt;
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    construct(callback) {
+      open(path, flags).then(
+        (opened) => {
+          handle = opened;
+          if (flags === 'w') onWritten(0);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+    writev(chunks, callback) {
+      const buffers = chunks.map((c) => c.chunk as Buffer);
+      handle!.writev(buffers).then(
+        ({ bytesWritten }) => {
+          position += bytesWritten;
+          onWritten(position);
+          callback();
+        },
+        (error: Error) => callback(error),
+      );
+    },
+    final(callback) {
+      handle!.close().then(() => callback(), (error: Error) => callback(error));
+    },
+    destroy(error, callback) {
+      if (!handle) return callback(error);
+      handle.close().then(() => callback(error), () => callback(error));
+    },
+  });
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

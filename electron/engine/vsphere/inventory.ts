@@ -35,7 +35,7 @@ export interface ListOptions {
 
 export const DEFAULT_PAGE_SIZE = 500;
 
-async function readIndex(raw: RawCall, session: VsphereSession, signal?: AbortSignal): Promise<InventoryIndex> {
+export async function readIndex(raw: RawCall, session: VsphereSession, signal?: AbortSignal): Promise<InventoryIndex> {
   const { rootFolder, viewManager, propertyCollector } = session.serviceContent;
   const objects = await withContainerView(
     raw,

@@ -90,6 +90,13 @@ export function faultToError(fault: SoapFault, context: FaultContext): EngineErr
         details: { ...base, ...(named ? { privilege: named } : {}), ...(missing.length > 0 ? { missingPrivileges: missing } : {}), ...(object ? { object: `${object.type}:${object.value}` } : {}), faultMessage: fault.message },
       });
     }
+    case 'ManagedObjectNotFound': {
+      const object = moRefOf(child(fault.detail, 'obj'));
+      const what = object ? `${object.type} ${object.value}` : 'The object';
+      return engineError('VSPHERE_NOT_FOUND', `${what} does not exist on ${context.server} (any more).`, 'Refresh the inventory: it may have been removed or re-registered under a new id.', {
+        details: { ...base, ...(object ? { object: `${object.type}:${object.value}` } : {}), faultMessage: fault.message },
+      });
+    }
     default: {
       const said = fault.message || fault.type;
       if (context.task) {

@@ -1,5 +1,3 @@
-import { XMLParser } from 'fast-xml-parser';
-
 /**
  * The little XML a SOAP client needs: build request elements with everything escaped, and read
  * responses into a tree whose names and xsi:type values are resolved by namespace URI (vcsim
@@ -128,93 +126,213 @@ export class XmlParseError extends Error {
   }
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  removeNSPrefix: false,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  // We decode the five XML entities and character references ourselves: no DOCTYPE entities,
-  // no HTML names, and numeric references (Go writes &#34; and &#xA;) come out right.
-  processEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  cdataPropName: '#cdata',
-  commentPropName: '#comment',
-});
+type Scope = ReadonlyMap<string, string>;
 
-type RawNode = Record<string, unknown>;
+/** An element while its content is read: the node itself (filled in place) plus what closing it needs. */
+interface OpenElement {
+  qname: string;
+  scope: Scope;
+  node: MutableNode;
+}
 
-/** Parses a document and returns its root element. */
+type MutableNode = { -readonly [K in keyof XmlNode]: XmlNode[K] } & { children: XmlNode[] };
+
+/** Shared by every element without attributes or children, the common case; never mutated. */
+const NO_ATTRS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_CHILDREN: readonly XmlNode[] = Object.freeze([]);
+
+/**
+ * Parses a document and returns its root element. A small scanner of our own rather than a
+ * general-purpose library: SOAP answers for thousands of VMs run to tens of megabytes and every
+ * inventory listing reads them, so it allocates as little as it can per element. It reads
+ * elements, attributes, character data, CDATA and character references; comments, processing
+ * instructions and the DOCTYPE are skipped, and DOCTYPE entities are never expanded.
+ */
 export function parseXml(xml: string): XmlNode {
-  let raw: unknown;
-  try {
-    raw = parser.parse(xml);
-  } catch (error) {
-    throw new XmlParseError(error instanceof Error ? error.message : String(error));
-  }
-  if (!Array.isArray(raw)) throw new XmlParseError('no XML document');
-  const root = (raw as RawNode[]).find((entry) => elementName(entry) !== undefined);
-  if (!root) throw new XmlParseError('no root element');
-  return convert(root, new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]));
-}
-
-function elementName(entry: RawNode): string | undefined {
-  for (const key of Object.keys(entry)) {
-    if (key !== ':@' && !key.startsWith('#')) return key;
-  }
-  return undefined;
-}
-
-function convert(entry: RawNode, parentScope: ReadonlyMap<string, string>): XmlNode {
-  const qname = elementName(entry) as string;
-  const rawAttrs = (entry[':@'] ?? {}) as Record<string, string>;
-
-  let scope = parentScope;
-  for (const [key, value] of Object.entries(rawAttrs)) {
-    if (key === 'xmlns' || key.startsWith('xmlns:')) {
-      if (scope === parentScope) scope = new Map(parentScope);
-      (scope as Map<string, string>).set(key === 'xmlns' ? '' : key.slice(6), decodeEntities(value));
+  const rootScope: Scope = new Map([['xml', 'http://www.w3.org/XML/1998/namespace']]);
+  const stack: OpenElement[] = [];
+  let root: XmlNode | undefined;
+  let i = 0;
+  const length = xml.length;
+  const appendText = (text: string): void => {
+    const top = stack[stack.length - 1];
+    if (top) top.node.text = top.node.text === '' ? text : top.node.text + text;
+    else if (text.trim() !== '') throw new XmlParseError('text outside the root element');
+  };
+  const place = (node: XmlNode): void => {
+    const parent = stack[stack.length - 1];
+    if (!parent) {
+      root = node;
+      return;
     }
-  }
-
-  const [prefix, local] = splitQName(qname);
-  const ns = scope.get(prefix) ?? '';
-  const attrs: Record<string, string> = {};
-  let xsiType: string | undefined;
-  let xsiTypeNs: string | undefined;
-  for (const [key, rawValue] of Object.entries(rawAttrs)) {
-    if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-    const value = decodeEntities(rawValue);
-    const [attrPrefix, attrLocal] = splitQName(key);
-    // Unprefixed attributes are in no namespace (the MoRef `type` attribute is one of them).
-    if (attrPrefix !== '' && scope.get(attrPrefix) === NS.xsi && attrLocal === 'type') {
-      const [typePrefix, typeLocal] = splitQName(value.trim());
-      xsiType = typeLocal;
-      xsiTypeNs = scope.get(typePrefix) ?? '';
+    if (parent.node.children === NO_CHILDREN) parent.node.children = [node];
+    else parent.node.children.push(node);
+  };
+  while (i < length) {
+    const lt = xml.indexOf('<', i);
+    if (lt < 0) {
+      appendText(decodeEntities(xml.slice(i)));
+      break;
+    }
+    if (lt > i) appendText(decodeEntities(xml.slice(i, lt)));
+    const next = xml.charCodeAt(lt + 1);
+    if (next === 47 /* / */) {
+      const gt = xml.indexOf('>', lt);
+      if (gt < 0) throw new XmlParseError('unterminated end tag');
+      const open = stack.pop();
+      if (!open || !closes(xml, lt + 2, gt, open.qname)) throw new XmlParseError(`closing tag </${xml.slice(lt + 2, gt).trim()}> does not match <${open?.qname ?? 'nothing'}>`);
+      place(open.node);
+      i = gt + 1;
       continue;
     }
-    attrs[attrLocal] = value;
+    if (next === 33 /* ! */) {
+      if (xml.startsWith('<!--', lt)) {
+        const end = xml.indexOf('-->', lt + 4);
+        if (end < 0) throw new XmlParseError('unterminated comment');
+        i = end + 3;
+      } else if (xml.startsWith('<![CDATA[', lt)) {
+        const end = xml.indexOf(']]>', lt + 9);
+        if (end < 0) throw new XmlParseError('unterminated CDATA section');
+        appendText(xml.slice(lt + 9, end));
+        i = end + 3;
+      } else {
+        i = skipDeclaration(xml, lt);
+      }
+      continue;
+    }
+    if (next === 63 /* ? */) {
+      const end = xml.indexOf('?>', lt + 2);
+      if (end < 0) throw new XmlParseError('unterminated processing instruction');
+      i = end + 2;
+      continue;
+    }
+    if (stack.length === 0 && root !== undefined) throw new XmlParseError('more than one root element');
+    const gt = tagEnd(xml, lt + 1);
+    const selfClosing = xml.charCodeAt(gt - 1) === 47;
+    const open = openElement(xml, lt + 1, selfClosing ? gt - 1 : gt, stack[stack.length - 1]?.scope ?? rootScope);
+    if (selfClosing) place(open.node);
+    else stack.push(open);
+    i = gt + 1;
   }
-
-  const children: XmlNode[] = [];
-  let text = '';
-  for (const child of (entry[qname] ?? []) as RawNode[]) {
-    // parseTagValue is off, so character data always arrives as a string.
-    if ('#text' in child) text += typeof child['#text'] === 'string' ? decodeEntities(child['#text']) : '';
-    else if ('#cdata' in child) text += cdataText(child['#cdata']);
-    else if ('#comment' in child) continue;
-    else if (elementName(child) !== undefined) children.push(convert(child, scope));
-  }
-  const node: XmlNode = { name: local, ns, attrs, text, children };
-  return xsiType === undefined ? node : { ...node, xsiType, xsiTypeNs };
+  if (stack.length > 0) throw new XmlParseError(`unclosed element <${stack[stack.length - 1]!.qname}>`);
+  if (!root) throw new XmlParseError('no root element');
+  return root;
 }
 
-function cdataText(value: unknown): string {
-  if (!Array.isArray(value)) return '';
-  return (value as RawNode[]).map((part) => (typeof part['#text'] === 'string' ? part['#text'] : '')).join('');
+/** Whether xml[from, to) is `qname` (optionally followed by white space). */
+function closes(xml: string, from: number, to: number, qname: string): boolean {
+  if (!xml.startsWith(qname, from)) return false;
+  for (let j = from + qname.length; j < to; j++) if (!isSpace(xml.charCodeAt(j))) return false;
+  return true;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** The '>' that ends a tag starting at `from`, skipping '>' inside quoted attribute values. */
+function tagEnd(xml: string, from: number): number {
+  let quote = 0;
+  for (let j = from; j < xml.length; j++) {
+    const c = xml.charCodeAt(j);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) {
+      quote = c;
+    } else if (c === 62) {
+      return j;
+    } else if (c === 60) {
+      throw new XmlParseError('"<" inside a tag');
+    }
+  }
+  throw new XmlParseError('unterminated tag');
+}
+
+/** Skips <!DOCTYPE …> including an internal subset in brackets; its entities are never used. */
+function skipDeclaration(xml: string, lt: number): number {
+  let depth = 0;
+  for (let j = lt + 2; j < xml.length; j++) {
+    const c = xml[j];
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    else if (c === '>' && depth <= 0) return j + 1;
+  }
+  throw new XmlParseError('unterminated declaration');
+}
+
+/** Reads the tag in xml[from, to): its name, then `name="value"` pairs. */
+function openElement(xml: string, from: number, to: number, parentScope: Scope): OpenElement {
+  let j = from;
+  while (j < to && !isSpace(xml.charCodeAt(j))) j++;
+  const qname = xml.slice(from, j);
+  if (qname === '') throw new XmlParseError('a tag without a name');
+  let raw: Array<[string, string]> | undefined;
+  let declarations = '';
+  for (;;) {
+    while (j < to && isSpace(xml.charCodeAt(j))) j++;
+    if (j >= to) break;
+    const eq = xml.indexOf('=', j);
+    if (eq < 0 || eq >= to) throw new XmlParseError(`an attribute without a value in <${qname}>`);
+    const key = xml.slice(j, eq).trim();
+    let q = eq + 1;
+    while (q < to && isSpace(xml.charCodeAt(q))) q++;
+    const quote = xml[q];
+    if (quote !== '"' && quote !== "'") throw new XmlParseError(`an unquoted attribute value in <${qname}>`);
+    const close = xml.indexOf(quote, q + 1);
+    if (close < 0 || close >= to) throw new XmlParseError(`an unterminated attribute value in <${qname}>`);
+    const value = decodeEntities(xml.slice(q + 1, close));
+    (raw ??= []).push([key, value]);
+    if (key === 'xmlns' || key.startsWith('xmlns:')) declarations += `${key}=${value}\n`;
+    j = close + 1;
+  }
+  const scope = declarations === '' ? parentScope : childScope(parentScope, raw!, declarations);
+  const colon = qname.indexOf(':');
+  const node: MutableNode = {
+    name: colon < 0 ? qname : qname.slice(colon + 1),
+    ns: scope.get(colon < 0 ? '' : qname.slice(0, colon)) ?? '',
+    attrs: NO_ATTRS,
+    text: '',
+    children: NO_CHILDREN as XmlNode[],
+  };
+  if (raw) {
+    let attrs: Record<string, string> | undefined;
+    for (const [key, value] of raw) {
+      if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
+      const [attrPrefix, attrLocal] = splitQName(key);
+      // Unprefixed attributes are in no namespace (the MoRef `type` attribute is one of them).
+      if (attrPrefix !== '' && scope.get(attrPrefix) === NS.xsi && attrLocal === 'type') {
+        const [typePrefix, typeLocal] = splitQName(value.trim());
+        node.xsiType = typeLocal;
+        node.xsiTypeNs = scope.get(typePrefix) ?? '';
+        continue;
+      }
+      (attrs ??= {})[attrLocal] = value;
+    }
+    if (attrs) node.attrs = attrs;
+  }
+  return { qname, scope, node };
+}
+
+/**
+ * vcsim declares the XSI prefix again on every <val>: scopes are shared between elements that
+ * declare the same thing under the same parent scope, so a page of thousands of objects does
+ * not copy thousands of maps.
+ */
+const derivedScopes = new WeakMap<Scope, Map<string, Scope>>();
+
+function childScope(parent: Scope, raw: ReadonlyArray<[string, string]>, declarations: string): Scope {
+  let known = derivedScopes.get(parent);
+  const cached = known?.get(declarations);
+  if (cached) return cached;
+  const scope = new Map(parent);
+  for (const [key, value] of raw) if (key === 'xmlns' || key.startsWith('xmlns:')) scope.set(key === 'xmlns' ? '' : key.slice(6), value);
+  if (!known) {
+    known = new Map();
+    derivedScopes.set(parent, known);
+  }
+  // Bounded: a document with endlessly varying declarations must not grow this without limit.
+  if (known.size < 64) known.set(declarations, scope);
+  return scope;
 }
 
 function splitQName(qname: string): [string, string] {

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { PreflightReport } from '../../../shared/contract/api/vcenter';
+import type { VmDetails, VsphereDisk } from '../../../shared/contract/models/vsphere';
+import { guestSupport } from '../../../electron/engine/vcenter/guest-os';
+import { outputBoundBytes, preflightItems, preflightReport, SPACE_MARGIN_BYTES } from '../../../electron/engine/vcenter/preflight';
+import type { PreflightFacts } from '../../../electron/engine/vcenter/preflight';
+
+const GiB = 1024 ** 3;
+
+function disk(overrides: Partial<VsphereDisk> = {}): VsphereDisk {
+  return { key: 2000, label: 'Hard disk 1', fileName: '[ds1] web01/web01.vmdk', datastore: 'ds1', capacityBytes: 40 * GiB, provisioning: 'thin', diskMode: 'persistent', independent: false, backingType: 'FlatVer2BackingInfo', parents: [], slot: 'scsi0:0', ...overrides };
+}
+
+function vm(overrides: Partial<VmDetails> = {}): VmDetails {
+  return {
+    id: 'vm-42',
+    name: 'web01',
+    template: false,
+    guestId: 'debian12_64Guest',
+    guestFullName: 'Debian GNU/Linux 12 (64-bit)',
+    firmware: 'bios',
+    cpus: 2,
+    memoryMiB: 4096,
+    powerState: 'poweredOff',
+    disks: [disk()],
+    nics: [],
+    datastores: [{ id: 'datastore-1', name: 'ds1', type: 'VMFS' }],
+    snapshots: [],
+    files: [],
+    ipAddresses: [],
+    datacenterPath: 'DC0',
+    downloads: [{ diskKey: 2000, label: 'Hard disk 1', chain: [], totalBytes: 12 * GiB }],
+    ...overrides,
+  };
+}
+
+function facts(overrides: Partial<PreflightFacts> = {}): PreflightFacts {
+  return {
+    vm: vm(),
+    encrypted: false,
+    destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 500 * GiB },
+    existingOutputs: [],
+    domainName: 'web01',
+    libvirt: { uri: 'qemu:///system', domains: ['other'] },
+    downloadBytes: 12 * GiB,
+    alreadyDownloadedBytes: 0,
+    outputBytes: 12 * GiB,
+    ...overrides,
+  };
+}
+
+const ids = (f: PreflightFacts): Array<[string, string]> => preflightItems(f).map((i) => [i.id, i.severity]);
+
+describe('pre-flight rules', () => {
+  it('has nothing to say about a powered-off Linux VM with room to spare', () => {
+    expect(ids(facts())).toEqual([]);
+    const report = preflightReport(facts(), new Date('2026-01-02T03:04:05Z'));
+    expect(PreflightReport.parse(report)).toEqual(report);
+    expect(report).toMatchObject({ canMigrate: true, counts: { blocker: 0, warning: 0, info: 0 }, checkedAt: '2026-01-02T03:04:05.000Z' });
+  });
+
+  it.each<[string, Partial<PreflightFacts>, Array<[string, string]>]>([
+    ['powered on, tools running: shutdown or power off', { vm: vm({ powerState: 'poweredOn', toolsRunningStatus: 'guestToolsRunning' }) }, [['powered-on', 'blocker']]],
+    ['suspended', { vm: vm({ powerState: 'suspended' }) }, [['suspended', 'blocker']]],
+    ['encrypted', { encrypted: true }, [['encrypted', 'blocker']]],
+    ['no disks', { vm: vm({ disks: [], downloads: [] }) }, [['no-disks', 'blocker']]],
+    ['physical RDM', { vm: vm({ disks: [disk({ rdm: 'physical', backingType: 'RawDiskMappingVer1BackingInfo' })] }) }, [['rdm-disk', 'blocker']]],
+    ['independent disk, VM off', { vm: vm({ disks: [disk({ independent: true, diskMode: 'independent_persistent' })] }) }, [['independent-disk', 'info']]],
+    ['disk on vSAN', { vm: vm({ datastores: [{ id: 'd', name: 'ds1', type: 'vsan' }] }) }, [['vsan', 'blocker']]],
+    ['disk on vVol', { vm: vm({ datastores: [{ id: 'd', name: 'ds1', type: 'VVOL' }] }) }, [['vvol', 'warning']]],
+    ['snapshots', { vm: vm({ snapshots: [{ id: 's1', name: 'before upgrade', children: [{ id: 's2', name: 'after', children: [] }] }], disks: [disk({ parents: ['[ds1] web01/web01.vmdk'] })] }) }, [['snapshots', 'info']]],
+    ['a long snapshot chain', { vm: vm({ disks: [disk({ parents: Array.from({ length: 9 }, (_, i) => `[ds1] web01/p${i}.vmdk`) })] }) }, [['snapshots', 'warning']]],
+    ['UEFI with Secure Boot', { vm: vm({ firmware: 'uefi', secureBoot: true }) }, [['secure-boot', 'warning']]],
+    ['UEFI', { vm: vm({ firmware: 'uefi' }) }, [['uefi', 'info']]],
+    ['Windows XP', { vm: vm({ guestId: 'winXPProGuest', guestFullName: 'Microsoft Windows XP Professional (32-bit)' }) }, [['guest-os', 'warning']]],
+    ['a guest vCenter does not know', { vm: vm({ guestId: 'otherGuest', guestFullName: 'Other (32-bit)' }) }, [['guest-os', 'info']]],
+    ['a template', { vm: vm({ template: true }) }, [['template', 'info']]],
+    ['destination missing', { destination: { path: '/nope/out', usable: false, isDirectory: false, writable: false, freeBytes: 0 } }, [['destination-missing', 'blocker']]],
+    ['destination not writable', { destination: { path: '/srv/out', usable: true, isDirectory: true, writable: false, freeBytes: 500 * GiB } }, [['destination-not-writable', 'blocker']]],
+    ['not enough space for the download', { destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 10 * GiB } }, [['destination-space', 'blocker']]],
+    ['room for the download, maybe not for the outputs', { destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 20 * GiB } }, [['destination-space', 'warning']]],
+    ['a resumed download needs only the rest', { alreadyDownloadedBytes: 11 * GiB, destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 14 * GiB } }, [['resume', 'info']]],
+    ['output exists', { existingOutputs: ['/srv/out/web01.qcow2'] }, [['output-exists', 'blocker']]],
+    ['libvirt not running', { libvirt: { uri: 'qemu:///system', domains: null, error: 'Failed to connect socket' } }, [['libvirt-unavailable', 'info']]],
+    ['domain name taken', { libvirt: { uri: 'qemu:///system', domains: ['web01'] } }, [['domain-name-taken', 'warning']]],
+    ['qemu-img without its HTTP driver', { converterReadsHttp: false }, [['converter-http', 'blocker']]],
+  ])('%s', (_name, overrides, expected) => {
+    expect(ids(facts(overrides))).toEqual(expected);
+  });
+
+  it('offers a clean shutdown only when VMware Tools runs, and every action asks first', () => {
+    const withTools = preflightItems(facts({ vm: vm({ powerState: 'poweredOn', toolsRunningStatus: 'guestToolsRunning' }) }))[0]!;
+    expect(withTools.actions.map((a) => [a.id, a.call])).toEqual([
+      ['shutdown-guest', 'vcenter.shutdownGuest'],
+      ['power-off', 'vcenter.powerOff'],
+    ]);
+    expect(withTools.actions.every((a) => a.confirm && a.confirm.length > 20)).toBe(true);
+    const withoutTools = preflightItems(facts({ vm: vm({ powerState: 'poweredOn', toolsRunningStatus: 'guestToolsNotRunning' }) }))[0]!;
+    expect(withoutTools.actions.map((a) => a.id)).toEqual(['power-off']);
+  });
+
+  it('lists blockers first and says how much space is missing', () => {
+    const items = preflightItems(facts({ vm: vm({ firmware: 'uefi' }), destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 1 * GiB } }));
+    expect(items.map((i) => i.severity)).toEqual(['blocker', 'info']);
+    expect(items[0]!.hint).toMatch(/Free at least [\d.]+ GiB/);
+    const report = preflightReport(facts({ destination: { path: '/srv/out', usable: true, isDirectory: true, writable: true, freeBytes: 1 * GiB } }));
+    expect(report.canMigrate).toBe(false);
+    expect(report.estimate).toEqual({ destination: '/srv/out', downloadBytes: 12 * GiB, alreadyDownloadedBytes: 0, outputBytes: 12 * GiB, destinationFreeBytes: 1 * GiB });
+    expect(SPACE_MARGIN_BYTES).toBeGreaterThan(0);
+  });
+
+  it('bounds the converted size by the files and by the capacity, whichever is smaller', () => {
+    expect(outputBoundBytes(vm())).toBe(12 * GiB);
+    expect(outputBoundBytes(vm({ downloads: [{ diskKey: 2000, label: 'x', chain: [], totalBytes: 80 * GiB }] }))).toBe(40 * GiB);
+  });
+});
+
+describe('which guests the repairs know', () => {
+  it.each([
+    ['debian12_64Guest', undefined, 'supported'],
+    ['rhel9_64Guest', undefined, 'supported'],
+    ['ubuntu64Guest', undefined, 'supported'],
+    ['other5xLinux64Guest', undefined, 'supported'],
+    ['windows2019srv_64Guest', undefined, 'supported'],
+    ['windows9_64Guest', undefined, 'supported'],
+    ['windows7Server64Guest', undefined, 'supported'],
+    ['winNetEnterpriseGuest', undefined, 'unsupported'],
+    ['winXPProGuest', undefined, 'unsupported'],
+    ['freebsd13_64Guest', undefined, 'unsupported'],
+    ['solaris11_64Guest', undefined, 'unsupported'],
+    ['darwin19_64Guest', undefined, 'unsupported'],
+    ['otherGuest', undefined, 'unknown'],
+    ['otherGuest64', 'Debian GNU/Linux 12 (64-bit)', 'supported'],
+    [undefined, undefined, 'unknown'],
+  ])('%s (%s) → %s', (id, full, level) => {
+    expect(guestSupport(id, full).level).toBe(level);
+  });
+});
