@@ -16,7 +16,7 @@ import { JobManager } from '../electron/engine/core/jobs';
 import { LocalToolRunner } from '../electron/engine/core/tool-runner';
 import { EngineFailure } from '../electron/engine/core/errors';
 import { createVerifyBootStage } from '../electron/engine/boot/verify-stage';
-import { kvmUsable } from '../electron/engine/libvirt/host';
+import { kvmWorks } from '../electron/engine/core/accel';
 import { debianGuest } from '../test/fixtures/index';
 import { ensureLibvirtd } from '../test/support/libvirtd';
 
@@ -35,18 +35,6 @@ interface Sample {
   bareMs: number;
   ratio: number;
   verdict: string;
-}
-
-/** qemu's own word on KVM: /dev/kvm may exist and still refuse a vCPU (nested or limited hosts). */
-async function kvmWorks(): Promise<boolean> {
-  if (!kvmUsable()) return false;
-  const probe = AbortSignal.timeout(2000);
-  try {
-    await tools.run('qemu-system-x86_64', ['-accel', 'kvm', '-cpu', 'host', '-machine', 'q35', '-m', '64', '-display', 'none', '-nodefaults', '-S'], { signal: probe });
-    return false;
-  } catch (error) {
-    return error instanceof EngineFailure && error.value.code === 'CANCELLED';
-  }
 }
 
 async function verifierBoot(disk: string, accel: 'kvm' | 'tcg', jobsDir: string): Promise<{ verdictMs: number; returnMs: number; result: BootVerification }> {
@@ -119,7 +107,7 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 async function main(): Promise<void> {
   const daemon = await ensureLibvirtd();
   const guest = await debianGuest();
-  const accel = values.accel === 'kvm' || values.accel === 'tcg' ? values.accel : (await kvmWorks()) ? 'kvm' : 'tcg';
+  const accel = values.accel === 'kvm' || values.accel === 'tcg' ? values.accel : (await kvmWorks(tools)) ? 'kvm' : 'tcg';
   const work = await mkdtemp(join(tmpdir(), 'h2k-bench-boot-'));
   await chmod(work, 0o755);
   console.log(`boot bench: ${guest.raw}, ${accel.toUpperCase()}, ${MEMORY_MIB} MiB, ${VCPUS} vCPU, ${runs} runs (alternating)`);

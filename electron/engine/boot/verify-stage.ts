@@ -12,7 +12,8 @@ import { EngineFailure, cancelledError, fail } from '../core/errors';
 import type { Stage, StageContext } from '../core/stage';
 import { createDomainXml } from '../libvirt/domain-xml-create';
 import { requireOvmf } from '../libvirt/firmware';
-import { closedFolderFor, kvmUsable, qemuIdentityFor } from '../libvirt/host';
+import { kvmDevicePresent } from '../core/accel';
+import { closedFolderFor, qemuIdentityFor } from '../libvirt/host';
 import type { VirshContext } from '../libvirt/virsh';
 import { agentPing, createFromFile, destroyDomain, domainState } from '../libvirt/virsh';
 import '../libvirt/error-codes';
@@ -86,7 +87,7 @@ async function verifyBoot(req: ResolvedVerifyBootRequest, ctx: StageContext, obs
   const chain = await readDiskChain(ctx.tools, diskPath, req.format, ctx.signal);
   const before = await Promise.all(chain.files.map(fileFacts));
 
-  const kvm = kvmUsable();
+  const kvm = kvmDevicePresent();
   if (req.accelerator === 'kvm' && !kvm) {
     fail('BOOT_KVM_UNAVAILABLE', 'KVM was asked for, but /dev/kvm is missing or not usable here.', 'Leave the accelerator on auto (software emulation is used), or enable virtualization for this machine.');
   }

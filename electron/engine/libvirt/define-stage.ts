@@ -1,6 +1,7 @@
 import type { DefineResult, DiskPlacement, DomainPlan, DomainPlanRequest, NameCollisionPolicy } from '../../../shared/contract/models/libvirt';
 import { DomainPlanRequest as DomainPlanRequestSchema } from '../../../shared/contract/models/libvirt';
 import type { Stage } from '../core/stage';
+import type { ToolRunner } from '../core/tool-runner';
 import { defineDomain, putDisksBack } from './define';
 import { thisHost } from './host';
 import { planDomain } from './plan';
@@ -22,13 +23,13 @@ export type DefineStageOutput = DefineResult & { plan: DomainPlan };
  * stage, the domain is undefined and moved disks are put back, so that the convert stage's own
  * cleanup finds them where it left them.
  */
-export function createDefineStage(host: () => PlanHost = thisHost): Stage<DefineStageInput, DefineStageOutput> {
+export function createDefineStage(host: (tools: ToolRunner) => Promise<PlanHost> = thisHost): Stage<DefineStageInput, DefineStageOutput> {
   return {
     id: 'define',
     label: 'Define the libvirt domain',
     async run(input, ctx) {
       const request = DomainPlanRequestSchema.parse(input.plan);
-      const plan = planDomain(request, host());
+      const plan = planDomain(request, await host(ctx.tools));
       for (const d of plan.decisions) ctx.log('info', `${d.field}: ${d.value} (${d.because})`);
       for (const w of plan.warnings) ctx.log('warn', w);
       const connection = request.options.connection;

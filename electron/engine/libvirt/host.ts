@@ -1,27 +1,16 @@
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DomainType, LibvirtConnection } from '../../../shared/contract/models/libvirt';
+import { kvmWorks } from '../core/accel';
+import type { ToolRunner } from '../core/tool-runner';
 import { chooseOvmf } from './firmware';
 import type { PlanHost } from './plan';
 
-/** True when this process can open /dev/kvm for reading and writing (what qemu needs for KVM). */
-export function kvmUsable(device = '/dev/kvm'): boolean {
-  try {
-    accessSync(device, constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function defaultDomainType(): DomainType {
-  return kvmUsable() ? 'kvm' : 'qemu';
-}
-
-/** The host facts the domain planner needs, looked up on this machine. */
-export function thisHost(): PlanHost {
-  return { domainType: defaultDomainType(), ovmf: (secureBoot) => chooseOvmf(secureBoot, existsSync) };
+/** The host facts the domain planner needs: KVM only where qemu really runs KVM guests. */
+export async function thisHost(tools: ToolRunner): Promise<PlanHost> {
+  const domainType: DomainType = (await kvmWorks(tools)) ? 'kvm' : 'qemu';
+  return { domainType, ovmf: (secureBoot) => chooseOvmf(secureBoot, existsSync) };
 }
 
 /** The user a connection's qemu processes run as. */

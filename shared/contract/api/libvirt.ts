@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { method } from './define';
 import { JobId } from '../events';
-import { VerifyBootRequest } from '../models/boot';
+import { BootVerification, VerifyBootRequest } from '../models/boot';
 import {
   DiskPlacement,
   DomainName,
@@ -31,6 +31,18 @@ export const DefineRequest = z
   })
   .strict();
 export type DefineRequest = z.input<typeof DefineRequest>;
+export type ResolvedDefineRequest = z.output<typeof DefineRequest>;
+
+/** A verification as the front ends start it: the stage's request, optionally tied to an inspection job. */
+export const VerifyBootCall = VerifyBootRequest.extend({
+  /** The inspection job whose report (inspection.json) receives the verdict and evidence. */
+  inspectionJobId: JobId.optional(),
+});
+export type VerifyBootCall = z.input<typeof VerifyBootCall>;
+export type ResolvedVerifyBootCall = z.output<typeof VerifyBootCall>;
+
+/** How the verify-boot job names its screenshots in its folder (boot/screen-001.png, boot/screen-2-001.png). */
+export const ScreenshotName = z.string().regex(/^screen-(\d+-)?\d{3,}\.png$/, 'a screenshot name such as screen-001.png');
 
 export const libvirtApi = {
   'libvirt.plan': method({
@@ -65,7 +77,17 @@ export const libvirtApi = {
   }),
   'boot.verify': method({
     summary: 'Boot a throwaway overlay of a converted disk and report the verdict with evidence; the result arrives as a job event',
-    input: VerifyBootRequest,
+    input: VerifyBootCall,
     output: z.object({ jobId: JobId }),
+  }),
+  'boot.screenshot': method({
+    summary: 'One screenshot of a verification, as PNG (base64): the page cannot read the job folder itself',
+    input: z.object({ jobId: JobId, name: ScreenshotName }).strict(),
+    output: z.object({ name: z.string(), mime: z.literal('image/png'), base64: z.string(), bytes: z.number().int().nonnegative() }),
+  }),
+  'boot.result': method({
+    summary: 'The verification a job stored (<jobDir>/boot-verification.json), also after a restart',
+    input: z.object({ jobId: JobId }).strict(),
+    output: BootVerification,
   }),
 };

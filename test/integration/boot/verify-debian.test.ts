@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BootVerification } from '../../../shared/contract/models/boot';
 import { BootVerification as BootVerificationSchema } from '../../../shared/contract/models/boot';
-import { kvmUsable } from '../../../electron/engine/libvirt/host';
+import { kvmDevicePresent } from '../../../electron/engine/core/accel';
 import { debianGuest } from '../../fixtures/index';
 import type { DebianGuest } from '../../fixtures/index';
 import { ensureLibvirtd } from '../../support/libvirtd';
@@ -71,7 +71,7 @@ describe('boot verification of the Debian guest', () => {
     for (const shot of r.evidence.screenshots) expect(existsSync(shot.path)).toBe(true);
 
     // KVM where it works, TCG otherwise — and if KVM was there but failed, the report says so.
-    if (r.accelerator === 'tcg' && kvmUsable()) expect(r.notes.join(' ')).toMatch(/KVM/);
+    if (r.accelerator === 'tcg' && kvmDevicePresent()) expect(r.notes.join(' ')).toMatch(/KVM/);
 
     // The converted disk was only ever a read-only backing file.
     expect(r.disk).toEqual({ path: guest.raw, format: 'raw', untouched: true });
