@@ -7,7 +7,7 @@ import type { LogSink } from '../core/stage';
 import { startTool } from '../core/tool-runner';
 import type { StartOptions, ToolProcess, ToolRunner } from '../core/tool-runner';
 import type { ToolName } from '../core/tools';
-import { applianceEnv } from './appliance-env';
+import { applianceEnv } from '../core/accel';
 import { INSPECT_COMMAND_FAILED, INSPECT_DISK_UNREADABLE, INSPECT_LAUNCH_FAILED, INSPECT_READ_ONLY, INSPECT_SESSION_LOST } from './error-codes';
 import { BatchCollector, buildBatch, parseLines } from './guestfish-protocol';
 import type { GfCommand, GfResult } from './guestfish-protocol';

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { readInspectionReport } from '../../../shared/contract/models/inspection';
 import type { InspectionReport } from '../../../shared/contract/models/inspection';
 import { EngineFailure, fail, fromErrno } from '../core/errors';
 import { INSPECT_REPORT_INVALID } from '../inspect/error-codes';
+import { writeExportFile } from './export-file';
 import { renderInspectionHtml } from './render-html';
 import type { RenderOptions } from './render-html';
 
@@ -36,23 +36,5 @@ export async function readReportFile(path: string): Promise<InspectionReport> {
 }
 
 export async function writeReportHtml(report: InspectionReport, out: string, options: RenderOptions & { overwrite?: boolean } = {}): Promise<{ path: string; bytes: number }> {
-  const html = renderInspectionHtml(report, options);
-  const temporary = join(dirname(out), `.${basename(out)}.${randomBytes(4).toString('hex')}.partial`);
-  try {
-    await writeFile(temporary, html, { flag: 'wx' });
-    if (!options.overwrite) {
-      // Refuse to replace an existing file unless asked.
-      const exists = await stat(out).then(
-        () => true,
-        () => false,
-      );
-      if (exists) fail('OUTPUT_EXISTS', `${out} already exists.`, 'Choose another name, or allow overwriting.', { path: out });
-    }
-    await rename(temporary, out);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    if (error instanceof EngineFailure) throw error;
-    throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, out));
-  }
-  return { path: out, bytes: Buffer.byteLength(html) };
+  return writeExportFile(out, renderInspectionHtml(report, options), options.overwrite ?? false);
 }

@@ -13,6 +13,8 @@ export interface RenderOptions {
   images?: Readonly<Record<string, string>>;
   /** Shown in the title and the header (default: the VM's hostname or product name). */
   title?: string;
+  /** Every collapsed list open: for printing (a PDF cannot be clicked, and Chromium does not print closed details). */
+  expanded?: boolean;
 }
 
 const SEVERITY_LABEL: Record<Severity, string> = { blocker: 'Blockers', warning: 'Warnings', info: 'Information' };
@@ -218,12 +220,12 @@ ${dl([
     )}</section>`,
   );
 
-  if (report.linux) parts.push(renderLinux(report));
-  if (report.windows) parts.push(renderWindows(report));
+  if (report.linux) parts.push(renderLinux(report, options));
+  if (report.windows) parts.push(renderWindows(report, options));
 
   // Applications
   parts.push(
-    `<section id="applications"><h2>Installed ${report.windows ? 'applications' : 'packages'} (${report.applications.length})</h2><details${report.applications.length <= 60 ? ' open' : ''}><summary>Show all ${report.applications.length}</summary>${table(
+    `<section id="applications"><h2>Installed ${report.windows ? 'applications' : 'packages'} (${report.applications.length})</h2><details${report.applications.length <= 60 || options.expanded ? ' open' : ''}><summary>Show all ${report.applications.length}</summary>${table(
       ['Name', 'Version', report.windows ? 'Publisher' : 'Architecture', 'Summary'],
       [...report.applications]
         .sort((a, b) => (a.displayName ?? a.name).localeCompare(b.displayName ?? b.name))
@@ -258,7 +260,7 @@ ${parts.join('\n')}
 `;
 }
 
-function renderLinux(report: InspectionReport): string {
+function renderLinux(report: InspectionReport, options: RenderOptions): string {
   const l = report.linux!;
   const bl = l.bootloader;
   const virtioCell = (state: string | undefined): string => {
@@ -302,7 +304,7 @@ function renderLinux(report: InspectionReport): string {
     ['SELinux', `${l.selinux.mode}${l.selinux.policy ? ` (${l.selinux.policy})` : ''}`],
   ])}${
     l.systemd?.enabledUnits.length
-      ? `<details><summary>Enabled units (${l.systemd.enabledUnits.length})</summary>${table(
+      ? `<details${options.expanded ? ' open' : ''}><summary>Enabled units (${l.systemd.enabledUnits.length})</summary>${table(
           ['Unit', 'Wanted by'],
           l.systemd.enabledUnits.map((u) => [e(u.unit), e(u.wantedBy)]),
         )}</details>`
@@ -310,7 +312,7 @@ function renderLinux(report: InspectionReport): string {
   }</section>`;
 }
 
-function renderWindows(report: InspectionReport): string {
+function renderWindows(report: InspectionReport, options: RenderOptions): string {
   const w = report.windows!;
   return `<section id="windows"><h2>Windows details</h2>${dl([
     ['Product', w.productName],
@@ -346,7 +348,7 @@ function renderWindows(report: InspectionReport): string {
     w.firewall.map((f) => [e(f.profile), e(f.enabled === null ? 'unknown' : f.enabled ? 'yes' : 'no')]),
   )}${
     w.environment.length
-      ? `<details><summary>System environment (${w.environment.length})</summary>${table(
+      ? `<details${options.expanded ? ' open' : ''}><summary>System environment (${w.environment.length})</summary>${table(
           ['Name', 'Value'],
           w.environment.map((v) => [e(v.name), `<span class="mono">${e(v.value)}</span>`]),
         )}</details>`

@@ -5,8 +5,8 @@ import { InspectionReport } from '../models/inspection';
 
 /**
  * Guest inspection: start it on any disk(s), fetch the report a job stored, open a saved report
- * file without re-inspecting, and export the self-contained HTML rendering. (PDF export is
- * rendered from the HTML by the front end: Electron's printToPDF or Chromium's page.pdf.)
+ * file without re-inspecting, and export it as the self-contained HTML rendering, as PDF (that
+ * HTML printed by Electron's printToPDF in the app, by headless Chromium elsewhere) or as JSON.
  */
 
 export const InspectDiskInput = z
@@ -17,6 +17,27 @@ export const InspectDiskInput = z
   })
   .strict();
 export type InspectDiskInput = z.infer<typeof InspectDiskInput>;
+
+/**
+ * The report an export writes: a job's, a saved file on the engine's machine, or the report
+ * itself (a file opened in a browser, which the engine cannot read by path).
+ */
+export const ReportSource = z.union([
+  z.object({ jobId: JobId }).strict(),
+  z.object({ path: z.string().min(1) }).strict(),
+  z.object({ report: InspectionReport }).strict(),
+]);
+export type ReportSource = z.input<typeof ReportSource>;
+
+const ExportInput = z
+  .object({
+    source: ReportSource,
+    /** Where to write, on the engine's machine; an existing file is replaced only with overwrite. */
+    out: z.string().min(1),
+    overwrite: z.boolean().default(false),
+  })
+  .strict();
+const ExportOutput = z.object({ path: z.string(), bytes: z.number().int().nonnegative() });
 
 export const inspectApi = {
   'inspect.start': method({
@@ -36,14 +57,17 @@ export const inspectApi = {
   }),
   'inspect.exportHtml': method({
     summary: 'Write the report as one self-contained HTML file (inline CSS and SVG charts)',
-    input: z
-      .object({
-        /** The job whose report to export, or a saved report file. */
-        source: z.union([z.object({ jobId: JobId }).strict(), z.object({ path: z.string().min(1) }).strict()]),
-        out: z.string().min(1),
-        overwrite: z.boolean().default(false),
-      })
-      .strict(),
-    output: z.object({ path: z.string(), bytes: z.number().int().nonnegative() }),
+    input: ExportInput,
+    output: ExportOutput,
+  }),
+  'inspect.exportPdf': method({
+    summary: 'Write the report as PDF: the self-contained HTML, printed by Chromium (Electron in the app)',
+    input: ExportInput,
+    output: ExportOutput,
+  }),
+  'inspect.exportJson': method({
+    summary: 'Write the report as JSON (what inspect.open and the viewer read back)',
+    input: ExportInput,
+    output: ExportOutput,
   }),
 };

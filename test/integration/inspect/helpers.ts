@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CleanupRegistry, LogLevel, StageContext } from '../../../electron/engine/core/stage';
 import { LocalToolRunner } from '../../../electron/engine/core/tool-runner';
-import { applianceEnv } from '../../../electron/engine/inspect/appliance-env';
+import { applianceEnv } from '../../../electron/engine/core/accel';
 import { inspectStage } from '../../../electron/engine/inspect/stage';
 import type { InspectStageInput, InspectStageOutput } from '../../../electron/engine/inspect/stage';
 
