@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import type { InspectionReport } from '../shared/contract/models/inspection';
 import type { CleanupRegistry, StageContext } from '../electron/engine/core/stage';
 import { LocalToolRunner } from '../electron/engine/core/tool-runner';
-import { applianceEnv } from '../electron/engine/inspect/appliance-env';
+import { applianceEnv } from '../electron/engine/core/accel';
 import { inspectStage } from '../electron/engine/inspect/stage';
 import { debianGuest } from '../test/fixtures/index';
 import { countReportFields, parseVirtInspector } from '../test/integration/inspect/virt-inspector';

@@ -10,10 +10,16 @@ export type TerminalEvent = Extract<JobEvent, { type: 'done' | 'failed' | 'cance
  * Starts a job and follows it to its end, printing its events (JSON lines or a progress line).
  * Ctrl-C cancels the job and waits for its cleanup, so the command exits with nothing left behind.
  */
-export async function followJob(client: RpcClient, io: CliIo, start: () => Promise<{ jobId: string }>): Promise<TerminalEvent> {
+export async function followJob(
+  client: RpcClient,
+  io: CliIo,
+  start: () => Promise<{ jobId: string }>,
+  /** How events are shown to a person, for jobs whose progress is not in bytes. */
+  humanPrinter: (event: JobEvent) => void = humanEventPrinter(io),
+): Promise<TerminalEvent> {
   const early: JobEvent[] = [];
   let jobId: string | null = null;
-  const print = io.json ? (event: JobEvent) => emitJson(io, event) : humanEventPrinter(io);
+  const print = io.json ? (event: JobEvent) => emitJson(io, event) : humanPrinter;
   let finish: (event: TerminalEvent) => void = () => undefined;
   const finished = new Promise<TerminalEvent>((resolve) => (finish = resolve));
   const handle = (event: JobEvent): void => {

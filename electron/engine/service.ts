@@ -1,10 +1,10 @@
-import { accessSync, constants } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ApiHandlers } from '../../shared/contract/api';
 import type { FsEntry } from '../../shared/contract/api/core';
 import type { JobEvent } from '../../shared/contract/events';
+import { kvmWorks } from './core/accel';
 import { fail, fromErrno, EngineFailure } from './core/errors';
 import { JobManager } from './core/jobs';
 import { LocalToolRunner } from './core/tool-runner';
@@ -12,10 +12,15 @@ import type { ToolRunner } from './core/tool-runner';
 import { findTool, TOOLS } from './core/tools';
 import type { ToolName } from './core/tools';
 import { convertHandlers } from './convert/handlers';
+import { inspectHandlers } from './inspect/handlers';
+import { libvirtHandlers } from './libvirt/handlers';
 import type { EngineDeps } from './deps';
 import * as paths from './paths';
 import type { DiskOps } from './privilege/disk-ops';
 import { isRootProcess } from './privilege/locate';
+import type { PdfPrinter } from './report/pdf';
+import { vcenterHandlers } from './vcenter/handlers';
+import type { SecretStore } from './vcenter/secret-store';
 
 export interface EngineConfig {
   transport: 'electron-ipc' | 'websocket' | 'memory';
@@ -25,6 +30,12 @@ export interface EngineConfig {
   tools?: ToolRunner;
   /** Opens the privileged helper when a job needs it (Electron app); absent elsewhere. */
   elevate?: () => Promise<DiskOps>;
+  /** The app's own folder (default: paths.appHome()). */
+  appHome?: string;
+  /** Remembers vCenter passwords when the user asks (Electron app); absent elsewhere. */
+  secrets?: SecretStore;
+  /** Prints reports to PDF (the Electron app's printToPDF); headless Chromium when absent. */
+  pdfPrinter?: PdfPrinter;
 }
 
 export interface Engine {
@@ -49,17 +60,31 @@ export function createEngine(config: EngineConfig): Engine {
   const jobsDir = config.jobsDir ?? paths.jobsDir();
   const defaultOutDir = config.defaultOutDir ?? paths.defaultOutDir();
   const jobs = new JobManager({ jobsDir, tools });
-  const deps: EngineDeps = { tools, jobs, isRoot, jobsDir, defaultOutDir, version: config.version, ...(config.elevate ? { elevate: config.elevate } : {}) };
+  const deps: EngineDeps = {
+    tools,
+    jobs,
+    isRoot,
+    jobsDir,
+    defaultOutDir,
+    version: config.version,
+    appHome: config.appHome ?? paths.appHome(),
+    ...(config.elevate ? { elevate: config.elevate } : {}),
+    ...(config.secrets ? { secrets: config.secrets } : {}),
+    ...(config.pdfPrinter ? { pdfPrinter: config.pdfPrinter } : {}),
+  };
+  const vcenter = vcenterHandlers(deps);
 
   const handlers: ApiHandlers = {
     ...convertHandlers(deps),
-    'app.info': () =>
-      Promise.resolve({
+    ...inspectHandlers(deps),
+    ...libvirtHandlers(deps),
+    ...vcenter.handlers,
+    'app.info': async () => ({
         version: config.version,
         transport: config.transport,
         platform: `${process.platform}-${process.arch}`,
         isRoot,
-        kvmAvailable: kvmUsable(),
+        kvmAvailable: await kvmWorks(tools),
         homeDir: homedir(),
         defaultOutDir,
         jobsDir,
@@ -75,19 +100,13 @@ export function createEngine(config: EngineConfig): Engine {
     handlers,
     jobs,
     onJobEvent: (listener) => jobs.onJobEvent(listener),
-    shutdown: () => jobs.cancelAll(),
+    shutdown: async () => {
+      await jobs.cancelAll();
+      await vcenter.shutdown();
+    },
   };
 }
 
-/** /dev/kvm exists and we may open it: guests run with KVM instead of TCG emulation. */
-export function kvmUsable(): boolean {
-  try {
-    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function listFolder(input: string, showHidden: boolean): Promise<{ path: string; parent: string | null; entries: FsEntry[] }> {
   const path = resolve(input === '~' ? homedir() : input);

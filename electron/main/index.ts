@@ -8,8 +8,12 @@ import { serveChannel } from '../../shared/rpc/server';
 import { toEngineError } from '../engine/core/errors';
 import { helperSession } from '../engine/privilege/helper-client';
 import { helperCommand, isRootProcess } from '../engine/privilege/locate';
+import { appHome } from '../engine/paths';
 import { createEngine } from '../engine/service';
+import { encryptedFileSecretStore } from '../engine/vcenter/secret-store';
+import { electronPdfPrinter } from './pdf';
 import { allowNavigation, allowPermission, isTrustedSender, webPreferences } from './policy';
+import { safeStorageCipher } from './secret-store';
 
 // The Electron main process is a thin host: a locked-down window, and the engine behind the
 // contract on an IPC channel. All the work lives in the engine, which knows nothing of Electron.
@@ -18,7 +22,9 @@ const appUrl = pathToFileURL(join(__dirname, '..', 'renderer', 'index.html')).hr
 // Writing where the user may not (the libvirt image folder) goes through the pkexec helper,
 // started on first need: one password prompt per app session.
 const helper = isRootProcess() ? null : helperSession({ command: helperCommand(join(__dirname, '..', '..'), '/usr/bin/node'), elevate: true });
-const engine = createEngine({ transport: 'electron-ipc', version: app.getVersion(), ...(helper ? { elevate: () => helper.elevate() } : {}) });
+// vCenter passwords are remembered only when the user asks, sealed by the desktop keyring.
+const secrets = encryptedFileSecretStore(join(appHome(), 'vcenter-passwords.json'), safeStorageCipher);
+const engine = createEngine({ transport: 'electron-ipc', version: app.getVersion(), pdfPrinter: electronPdfPrinter(), secrets, ...(helper ? { elevate: () => helper.elevate() } : {}) });
 const channels = new Map<number, { deliver(message: unknown): void; close(): void }>();
 
 function channelFor(contents: WebContents): { deliver(message: unknown): void } {

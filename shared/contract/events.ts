@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineError } from './errors';
+import { BootMilestone } from './models/boot';
 
 /**
  * Everything a running job tells the outside world. The same events drive the wizard's
@@ -13,6 +14,19 @@ export type JobId = z.infer<typeof JobId>;
 export const JobState = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
 export type JobState = z.infer<typeof JobState>;
 
+/** One part of a job's work (a disk of a VM) inside an overall progress snapshot. */
+export const ProgressPart = z.object({
+  id: z.string(),
+  label: z.string(),
+  state: z.enum(['waiting', 'running', 'done']),
+  fraction: z.number().min(0).max(1),
+  bytesDone: z.number().nonnegative(),
+  bytesTotal: z.number().nonnegative(),
+  bytesPerSecond: z.number().nonnegative().nullable(),
+  etaSeconds: z.number().nonnegative().nullable(),
+});
+export type ProgressPart = z.infer<typeof ProgressPart>;
+
 export const ProgressSnapshot = z.object({
   /** 0..1, never decreasing within a stage. */
   fraction: z.number().min(0).max(1),
@@ -25,10 +39,26 @@ export const ProgressSnapshot = z.object({
   etaSeconds: z.number().nonnegative().nullable(),
   /** What is being worked on, e.g. the disk's name. */
   item: z.string().optional(),
+  /** Per-part progress when the stage works on several parts at once (disks in parallel). */
+  parts: z.array(ProgressPart).optional(),
 });
 export type ProgressSnapshot = z.infer<typeof ProgressSnapshot>;
 
 const base = { jobId: JobId, at: z.string() };
+
+/**
+ * What a running job saw, for front ends that show more than log lines (the boot console, a
+ * milestone timeline, the latest screenshot). `atMs` counts from when the observed thing
+ * started. Front ends ignore kinds they do not know.
+ */
+export const Observation = z.discriminatedUnion('kind', [
+  /** What the guest wrote to its serial console since the last piece, terminal codes removed. */
+  z.object({ kind: z.literal('console-text'), atMs: z.number().nonnegative(), text: z.string() }),
+  z.object({ kind: z.literal('milestone'), milestone: BootMilestone }),
+  /** A PNG in the job's folder, fetched by name (`boot.screenshot`): events stay small. */
+  z.object({ kind: z.literal('screenshot'), atMs: z.number().nonnegative(), name: z.string() }),
+]);
+export type Observation = z.infer<typeof Observation>;
 
 export const JobEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job-started'), ...base, kind: z.string(), title: z.string(), stages: z.array(z.object({ id: z.string(), label: z.string() })) }),
@@ -44,6 +74,7 @@ export const JobEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stage-done'), ...base, stage: z.string(), durationMs: z.number().nonnegative(), summary: z.string().optional() }),
   z.object({ type: z.literal('failed'), ...base, stage: z.string().optional(), error: EngineError }),
   z.object({ type: z.literal('cancelled'), ...base, stage: z.string().optional() }),
+  z.object({ type: z.literal('observation'), ...base, stage: z.string(), observation: Observation }),
   /** `result` is the job kind's own result, described by its schema in the API contract. */
   z.object({ type: z.literal('done'), ...base, result: z.unknown() }),
 ]);

@@ -143,7 +143,8 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // The Run step shows every stage done and the final progress reading.
     await page.getByTestId('step-run').getByRole('button').click();
     const states = await Promise.all((await page.getByTestId('stage').all()).map(async (el) => `${await el.getAttribute('data-stage-id')}:${await el.getAttribute('data-state')}`));
-    expect(states).toEqual(['probe:done', 'verify:done', 'preflight:done', 'convert:done', 'check:done', 'finalize:done']);
+    // The wizard inspects the converted disk by default: a last stage.
+    expect(states).toEqual(['probe:done', 'verify:done', 'preflight:done', 'convert:done', 'check:done', 'finalize:done', 'inspect:done']);
     expect(await text(page, 'progress-panel-percent')).toBe('100.0 %');
     expect(await text(page, 'progress-panel-bytes')).toBe('2.5 GiB of 2.5 GiB');
     expect(await text(page, 'run-log')).toContain('disk.qcow2');
@@ -156,6 +157,16 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     expect(recordPath).toMatch(/\/jobs\/[a-z0-9-]+\/job\.json$/);
     expect(JSON.parse(readFileSync(recordPath, 'utf8'))).toMatchObject({ kind: 'convert', state: 'succeeded' });
     expect(readdirSync(outDir).filter((n) => n.includes('.part-'))).toEqual([]);
+
+    // The inspection of the output (test data, no operating system) and the way to its report.
+    const inspection = page.getByTestId('conversion-inspection');
+    expect(await inspection.getAttribute('data-readiness')).toBe('blocked');
+    expect(await inspection.innerText()).toContain('No operating system found');
+    await page.getByTestId('view-inspection-report').click();
+    await page.getByTestId('report-view').waitFor();
+    expect(await page.getByTestId('report-origin').innerText()).toContain(recordPath.split('/').at(-2)!);
+    await page.getByTestId('report-back').click();
+    await page.getByTestId('result').waitFor();
   });
 
   it('uploads a multi-file VMDK as one batch, and an existing output blocks Start until overwriting is allowed', async () => {
@@ -194,6 +205,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // Another name and raw: converts, and equals the reference.
     await page.getByTestId('out-name').fill('from-extents');
     await page.locator('#format-raw').check();
+    await page.getByTestId('inspect').uncheck(); // inspected in the test above: spare the appliance
     await page.locator('[data-testid="start"]:not([disabled])').waitFor({ timeout: 30_000 });
     expect(await blocker.count()).toBe(0);
     await page.getByTestId('start').click();

@@ -8,7 +8,7 @@ import { previewConversion, resolveOptions } from './preview';
 type ConvertHandlers = Pick<ApiHandlers, 'source.plan' | 'convert.preview' | 'convert.start'>;
 
 export function convertHandlers(deps: EngineDeps): ConvertHandlers {
-  const { tools, jobs, isRoot, elevate } = deps;
+  const { tools, jobs, isRoot, elevate, version } = deps;
   return {
     'source.plan': ({ path }) => planSource(path, { tools }),
     'convert.preview': async ({ source, options }) => {
@@ -17,7 +17,7 @@ export function convertHandlers(deps: EngineDeps): ConvertHandlers {
       return previewConversion(plan, resolved, { canElevate: !isRoot && elevate !== undefined });
     },
     'convert.start': async ({ source, options }) => ({
-      jobId: await jobs.start(convertJob(resolve(source), options, { tools, isRoot, ...(elevate ? { elevate } : {}) })),
+      jobId: await jobs.start(convertJob(resolve(source), options, { tools, isRoot, version, ...(elevate ? { elevate } : {}) })),
     }),
   };
 }

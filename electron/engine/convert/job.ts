@@ -5,6 +5,7 @@ import type { ConvertOptions, ConvertResult } from '../../../shared/contract/mod
 import { fail } from '../core/errors';
 import type { JobSpec } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
+import { inspectAfterConversion } from '../inspect/job';
 import type { DiskOps } from '../privilege/disk-ops';
 import { directDiskOps } from '../privilege/disk-ops';
 import { checkStage } from '../stages/check';
@@ -20,6 +21,8 @@ export interface ConvertJobDeps {
   /** Opens the privileged helper (one password prompt per app session); absent in the CLI. */
   elevate?: () => Promise<DiskOps>;
   isRoot: boolean;
+  /** App version, recorded in the inspection report. */
+  version?: string;
 }
 
 export const CONVERT_STAGES = [
@@ -31,19 +34,22 @@ export const CONVERT_STAGES = [
   { id: 'finalize', label: 'Finalize' },
 ] as const;
 
+/** With the inspect option: the converted disks are inspected in one appliance at the end. */
+export const CONVERT_INSPECT_STAGE = { id: 'inspect', label: 'Inspect the guest' } as const;
+
 /** The equivalent command line, stored in the job record so that any run can be replayed. */
 export function convertCli(source: string, options: ConvertOptions): string[] {
   const o = resolveOptions(options);
-  return ['hyper2kvm', 'convert', source, '--out', o.outDir, '--format', o.format, ...(o.compress ? ['--compress'] : []), ...(o.name ? ['--name', o.name] : []), ...(o.overwrite ? ['--overwrite'] : [])];
+  return ['hyper2kvm', 'convert', source, '--out', o.outDir, '--format', o.format, ...(o.compress ? ['--compress'] : []), ...(o.name ? ['--name', o.name] : []), ...(o.overwrite ? ['--overwrite'] : []), ...(o.inspect ? ['--inspect'] : [])];
 }
 
-/** probe → verify → preflight → convert → check → finalize. */
+/** probe → verify → preflight → convert → check → finalize (→ inspect). */
 export function convertJob(source: string, rawOptions: ConvertOptions, deps: ConvertJobDeps): JobSpec<ConvertResult> {
   const options = resolveOptions(rawOptions);
   return {
     kind: 'convert',
     title: `Convert ${source}`,
-    stages: CONVERT_STAGES,
+    stages: options.inspect ? [...CONVERT_STAGES, CONVERT_INSPECT_STAGE] : CONVERT_STAGES,
     request: { source, options },
     cli: convertCli(source, rawOptions),
     async run(job) {
@@ -64,7 +70,21 @@ export function convertJob(source: string, rawOptions: ConvertOptions, deps: Con
       });
       const checked = await job.runStage(checkStage(ops), converted);
       const outputs = await job.runStage(finalizeStage(ops, options.overwrite), checked);
-      return { jobId: job.id, outputs, vm: plan.vm, durationMs: Date.now() - started, recordPath: join(job.dir, 'job.json') };
+      const inspected = options.inspect
+        ? await job.runStage(
+            inspectAfterConversion(deps.version ?? '0.0.0'),
+            outputs.map((o) => ({ id: o.diskId, path: o.path, format: o.format })),
+          )
+        : null;
+      return {
+        jobId: job.id,
+        outputs,
+        vm: plan.vm,
+        durationMs: Date.now() - started,
+        recordPath: join(job.dir, 'job.json'),
+        ...(inspected?.report ? { inspection: inspected.report } : {}),
+        ...(inspected?.error ? { inspectionError: inspected.error } : {}),
+      };
     },
   };
 }

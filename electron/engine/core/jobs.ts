@@ -2,7 +2,7 @@ import { mkdir, writeFile, appendFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { EngineError } from '../../../shared/contract/errors';
-import type { JobEvent, JobState } from '../../../shared/contract/events';
+import type { JobEvent, JobState, Observation } from '../../../shared/contract/events';
 import type { JobSummary } from '../../../shared/contract/api/core';
 import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
 import { ProgressMeter, throttle } from '../../../shared/progress';
@@ -28,6 +28,8 @@ export interface JobHandle {
   readonly signal: AbortSignal;
   runStage<I, O>(stage: Stage<I, O>, input: I): Promise<O>;
   log(level: LogLevel, message: string): void;
+  /** Sends what the running stage saw (console text, a milestone, a screenshot) as an event. */
+  observe(observation: Observation): void;
   readonly cleanup: CleanupRegistry;
 }
 
@@ -157,6 +159,7 @@ export class JobManager {
       signal,
       cleanup: cleanups.registry,
       log: (level, message) => log(level, message),
+      observe: (observation) => emit({ type: 'observation', jobId: id, at: at(), stage: currentStage ?? spec.kind, observation }),
       runStage: async <I, O>(stage: Stage<I, O>, input: I): Promise<O> => {
         if (signal.aborted) throw new EngineFailure(cancelledError());
         currentStage = stage.id;

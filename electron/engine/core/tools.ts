@@ -18,6 +18,8 @@ export const TOOLS = {
   virsh: { paths: ['/usr/bin/virsh'], package: 'libvirt-clients' },
   'virt-xml-validate': { paths: ['/usr/bin/virt-xml-validate'], package: 'libxml2-utils' },
   tesseract: { paths: ['/usr/bin/tesseract'], package: 'tesseract-ocr' },
+  // Prints the self-contained HTML report to PDF outside the Electron app (CLI, bridge).
+  chromium: { paths: ['/usr/bin/chromium'], package: 'chromium' },
   pkexec: { paths: ['/usr/bin/pkexec'], package: 'pkexec' },
   tar: { paths: ['/usr/bin/tar', '/bin/tar'], package: 'tar' },
   // Decompressing a guest's initramfs on the host (inspection lists its contents).

@@ -1,5 +1,8 @@
 import type { ReactNode } from 'react';
 import { convertFeature } from '../features/convert';
+import { vmFeature } from '../features/domain';
+import { reportsFeature } from '../features/reports';
+import { vcenterFeature } from '../features/vcenter';
 
 /**
  * The app's features, in navigation order. Each brings its own page and, optionally, a
@@ -14,4 +17,4 @@ export interface Feature {
   start?: () => void;
 }
 
-export const FEATURES: readonly Feature[] = [convertFeature];
+export const FEATURES: readonly Feature[] = [convertFeature, reportsFeature, vmFeature, vcenterFeature];

@@ -1,5 +1,8 @@
 import { coreApi } from './core';
 import { convertApi } from './convert';
+import { inspectApi } from './inspect';
+import { libvirtApi } from './libvirt';
+import { vcenterApi } from './vcenter';
 import type { InputOf, MethodTable, OutputOf, ParsedInputOf } from './define';
 
 /**
@@ -9,6 +12,9 @@ import type { InputOf, MethodTable, OutputOf, ParsedInputOf } from './define';
 export const api = {
   ...coreApi,
   ...convertApi,
+  ...inspectApi,
+  ...libvirtApi,
+  ...vcenterApi,
 } satisfies MethodTable;
 
 export type Api = typeof api;

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { EngineError } from '../errors';
+import { InspectionReport } from './inspection';
 import { SourcePlan } from './source';
 
 export const OutputFormat = z.enum(['qcow2', 'raw']);
@@ -20,6 +22,8 @@ export const ConvertOptions = z.object({
   name: OutputName.optional(),
   /** Replace existing outputs. Off unless the user chose it explicitly. */
   overwrite: z.boolean().default(false),
+  /** Inspect the converted disks afterwards (one appliance, read-only); the wizard turns it on. */
+  inspect: z.boolean().default(false),
 });
 export type ConvertOptions = z.input<typeof ConvertOptions>;
 export type ResolvedConvertOptions = z.output<typeof ConvertOptions>;
@@ -68,5 +72,9 @@ export const ConvertResult = z.object({
   durationMs: z.number().nonnegative(),
   /** Where the job's JSON record was written. */
   recordPath: z.string(),
+  /** With the inspect option: the report (also stored as <jobDir>/inspection.json). */
+  inspection: InspectionReport.optional(),
+  /** With the inspect option, when the inspection failed (the conversion itself succeeded). */
+  inspectionError: EngineError.optional(),
 });
 export type ConvertResult = z.infer<typeof ConvertResult>;

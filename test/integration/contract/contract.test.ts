@@ -15,6 +15,9 @@ import { connectInProcess } from '../../../electron/engine/connect';
 import { createEngine } from '../../../electron/engine/service';
 import type { Engine } from '../../../electron/engine/service';
 import { vmdkSamples } from '../../fixtures';
+import { libvirtCases, setUpLibvirt, tearDownLibvirt } from './libvirt-cases';
+import { inspectCases } from '../inspect/contract-cases';
+import { setUpVcenter, tearDownVcenter, vcenterCases } from '../vcenter/contract-cases';
 import type { VmdkSamples } from '../../fixtures';
 
 // Every call of the contract, run over the in-memory transport and over the WebSocket bridge
@@ -93,6 +96,9 @@ const cases: Record<MethodName, Case> = {
     const unknown = await client.call('jobs.cancel', { jobId: 'not-a-job-1' }).catch((e: unknown) => e);
     expect((unknown as RemoteError).value.code).toBe('JOB_NOT_FOUND');
   },
+  ...inspectCases,
+  ...libvirtCases,
+  ...vcenterCases,
 };
 
 let samples: VmdkSamples;
@@ -103,13 +109,17 @@ let work: string;
 beforeAll(async () => {
   samples = await vmdkSamples();
   work = mkdtempSync(join(tmpdir(), 'h2k-contract-'));
-  engine = createEngine({ transport: 'memory', version: 'test', jobsDir: join(work, 'jobs') });
+  engine = createEngine({ transport: 'memory', version: 'test', jobsDir: join(work, 'jobs'), appHome: join(work, 'home') });
   bridge = await startBridge({ engine, staticDir: join(work, 'static'), uploadsDir: join(work, 'uploads') });
+  await setUpLibvirt();
+  await setUpVcenter();
 });
 
 afterAll(async () => {
   await engine.shutdown();
   await bridge.close();
+  await tearDownVcenter();
+  await tearDownLibvirt();
 });
 
 function openSocket(url: string, origin: string): Promise<WebSocket> {

@@ -50,7 +50,7 @@ describe('defaultOutputName', () => {
   });
 
   it('starts with qcow2, no compression, no overwrite, the default folder', () => {
-    expect(initialDraft(plan('/a/web.vmdk'), '/root/hyper2kvm-output')).toEqual({ format: 'qcow2', compress: false, outDir: '/root/hyper2kvm-output', name: 'web', overwrite: false });
+    expect(initialDraft(plan('/a/web.vmdk'), '/root/hyper2kvm-output')).toEqual({ format: 'qcow2', compress: false, outDir: '/root/hyper2kvm-output', name: 'web', overwrite: false, inspect: true });
   });
 });
 
@@ -70,12 +70,17 @@ describe('nameProblem', () => {
   });
 });
 
-const draft = (patch: Partial<OptionsDraft> = {}): OptionsDraft => ({ format: 'qcow2', compress: false, outDir: '/out', name: 'web', overwrite: false, ...patch });
+const draft = (patch: Partial<OptionsDraft> = {}): OptionsDraft => ({ format: 'qcow2', compress: false, outDir: '/out', name: 'web', overwrite: false, inspect: true, ...patch });
 
 describe('toConvertOptions', () => {
   it('sends compression only with qcow2', () => {
     expect(toConvertOptions(draft({ compress: true }))).toMatchObject({ format: 'qcow2', compress: true });
     expect(toConvertOptions(draft({ format: 'raw', compress: true }))).toMatchObject({ format: 'raw', compress: false });
+  });
+
+  it('asks for the inspection unless it was turned off', () => {
+    expect(toConvertOptions(draft())).toMatchObject({ inspect: true });
+    expect(toConvertOptions(draft({ inspect: false }))).toMatchObject({ inspect: false });
   });
 
   it('refuses a relative destination or a bad name', () => {

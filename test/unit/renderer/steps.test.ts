@@ -8,7 +8,7 @@ describe('reachableSteps', () => {
     ['a source was planned', { hasPlan: true, running: false, hasJob: false, succeeded: false }, ['source', 'options']],
     ['a job is running: only its progress', { hasPlan: true, running: true, hasJob: true, succeeded: false }, ['run']],
     ['the job failed or was cancelled', { hasPlan: true, running: false, hasJob: true, succeeded: false }, ['source', 'options', 'run']],
-    ['the job succeeded', { hasPlan: true, running: false, hasJob: true, succeeded: true }, ['source', 'options', 'run', 'result']],
+    ['the job succeeded: its result, and a VM for its disks', { hasPlan: true, running: false, hasJob: true, succeeded: true }, ['source', 'options', 'run', 'result', 'vm', 'verify']],
   ])('%s', (_name, facts, expected) => {
     expect([...reachableSteps(facts)]).toEqual(expected);
   });

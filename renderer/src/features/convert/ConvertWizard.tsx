@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { Button, PageSection, ProgressStep, ProgressStepper } from '@patternfly/react-core';
+import { ConvertContinuation } from '../domain';
 import { OptionsStep } from './OptionsStep';
 import { ResultStep } from './ResultStep';
 import { RunStep } from './RunStep';
@@ -12,6 +13,7 @@ import { goTo, useConvertStore, wizardFacts } from './store';
 export function ConvertWizard(): ReactNode {
   const step = useConvertStore((s) => s.step);
   const facts = useConvertStore(useShallow(wizardFacts));
+  const outcome = useConvertStore((s) => s.run?.outcome);
   const reachable = reachableSteps(facts);
   const currentIndex = STEPS.findIndex((s) => s.id === step);
 
@@ -45,6 +47,7 @@ export function ConvertWizard(): ReactNode {
         {step === 'options' ? <OptionsStep /> : null}
         {step === 'run' ? <RunStep /> : null}
         {step === 'result' ? <ResultStep /> : null}
+        {(step === 'vm' || step === 'verify') && outcome?.type === 'done' ? <ConvertContinuation step={step} result={outcome.result} goTo={goTo} /> : null}
       </PageSection>
     </>
   );

@@ -160,6 +160,16 @@ export function OptionsStep(): ReactNode {
             data-testid="overwrite"
           />
         </FormGroup>
+        <FormGroup fieldId="inspect" label="Inspection">
+          <Checkbox
+            id="inspect"
+            label="Inspect the converted disks"
+            description="Read-only: operating system, packages, network and what will break on KVM, as a report (about 30 s more without KVM)."
+            isChecked={draft.inspect}
+            onChange={(_e, v) => updateDraft({ inspect: v })}
+            data-testid="inspect"
+          />
+        </FormGroup>
       </Form>
 
       <Title headingLevel="h3" size="md">

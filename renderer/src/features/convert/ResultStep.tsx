@@ -3,7 +3,8 @@ import { Alert, Button, ClipboardCopy, DescriptionList, DescriptionListDescripti
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { formatBytes, formatRate } from '../../../../shared/format';
 import { describeElapsed } from '../../components/progress-view';
-import { resetWizard, useConvertStore } from './store';
+import { ConversionInspection } from '../reports';
+import { goTo, resetWizard, useConvertStore } from './store';
 
 export function ResultStep(): ReactNode {
   const outcome = useConvertStore((s) => s.run?.outcome);
@@ -52,8 +53,12 @@ export function ResultStep(): ReactNode {
           </DescriptionListDescription>
         </DescriptionListGroup>
       </DescriptionList>
+      <ConversionInspection result={result} />
       <Flex>
-        <Button variant="primary" onClick={resetWizard} data-testid="convert-another">
+        <Button variant="primary" onClick={() => goTo('vm')} data-testid="create-vm">
+          Create VM
+        </Button>
+        <Button variant="secondary" onClick={resetWizard} data-testid="convert-another">
           Convert another
         </Button>
       </Flex>

@@ -12,6 +12,8 @@ export interface OptionsDraft {
   outDir: string;
   name: string;
   overwrite: boolean;
+  /** Inspect the converted disks at the end (on unless the user turns it off). */
+  inspect: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export function defaultOutputName(plan: SourcePlan, upload: UploadOrigin | null 
 }
 
 export function initialDraft(plan: SourcePlan, defaultOutDir: string, upload: UploadOrigin | null = null): OptionsDraft {
-  return { format: 'qcow2', compress: false, outDir: defaultOutDir, name: defaultOutputName(plan, upload), overwrite: false };
+  return { format: 'qcow2', compress: false, outDir: defaultOutDir, name: defaultOutputName(plan, upload), overwrite: false, inspect: true };
 }
 
 /** Why the typed name cannot be used, in words; null when it is fine. */
@@ -65,6 +67,7 @@ export function toConvertOptions(draft: OptionsDraft): ConvertOptions | null {
     outDir: draft.outDir.trim(),
     name: draft.name,
     overwrite: draft.overwrite,
+    inspect: draft.inspect,
   };
 }
 

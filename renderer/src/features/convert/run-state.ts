@@ -108,6 +108,9 @@ export function applyJobEvent(view: RunView, event: JobEvent): RunView {
     }
     case 'done':
       return { ...view, outcome: doneOutcome(event.result, runningStage(view)) };
+    case 'observation':
+      // What a stage saw (console text, screenshots) is for the pages that show it.
+      return view;
   }
 }
 

@@ -5,6 +5,9 @@ export const STEPS = [
   { id: 'options', label: 'Options' },
   { id: 'run', label: 'Run' },
   { id: 'result', label: 'Result' },
+  // After a conversion: a libvirt VM for its disks, and the proof that it boots.
+  { id: 'vm', label: 'Create VM' },
+  { id: 'verify', label: 'Verify boot' },
 ] as const;
 
 export type StepId = (typeof STEPS)[number]['id'];
@@ -26,6 +29,6 @@ export function reachableSteps(facts: WizardFacts): Set<StepId> {
   const steps = new Set<StepId>(['source']);
   if (facts.hasPlan) steps.add('options');
   if (facts.hasJob) steps.add('run');
-  if (facts.succeeded) steps.add('result');
+  if (facts.succeeded) for (const id of ['result', 'vm', 'verify'] as const) steps.add(id);
   return steps;
 }

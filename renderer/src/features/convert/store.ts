@@ -97,7 +97,7 @@ export async function planPath(path: string, upload: UploadOrigin | null = null)
     const fresh = initialDraft(plan, defaultOutDir, upload);
     // A new source gets a new name and no overwrite; the destination and format stay as chosen.
     const draft = previous
-      ? { ...fresh, outDir: previous.outDir || fresh.outDir, format: previous.format, compress: previous.compress }
+      ? { ...fresh, outDir: previous.outDir || fresh.outDir, format: previous.format, compress: previous.compress, inspect: previous.inspect }
       : { ...fresh, outDir: rememberedOutDir || fresh.outDir };
     set({ source: { status: 'ready', path, plan, upload }, draft, preview: { status: 'idle' }, previewedFor: null });
   } catch (error) {

@@ -1,0 +1,60 @@
+import { accessSync, constants } from 'node:fs';
+import type { ToolRunner } from './tool-runner';
+
+/**
+ * Whether guests and libguestfs appliances can use KVM here. /dev/kvm existing and being
+ * writable is not enough: on nested or sandboxed hosts qemu aborts while it sets up the vCPU
+ * ("failed to set MSR 0x10a"), libguestfs does not fall back to TCG from that, and a domain of
+ * type 'kvm' is defined but never starts. So qemu is asked once per process (a paused VM told to
+ * quit over QMP, ~50 ms) and the answer remembered. HYPER2KVM_ACCEL=kvm|tcg forces it.
+ *
+ * This is the one place that decides; libvirt domains, boot verification, inspection appliances
+ * and the test fixtures all ask here.
+ */
+
+/** True when this process can open /dev/kvm for reading and writing (necessary, not sufficient). */
+export function kvmDevicePresent(device = '/dev/kvm'): boolean {
+  try {
+    accessSync(device, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let answer: Promise<boolean> | undefined;
+
+export function kvmWorks(tools: ToolRunner, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  answer ??= probe(tools, env);
+  return answer;
+}
+
+const QMP_QUIT = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n';
+
+async function probe(tools: ToolRunner, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const forced = env.HYPER2KVM_ACCEL;
+  if (forced === 'kvm' || forced === 'tcg') return forced === 'kvm';
+  if (!kvmDevicePresent()) return false;
+  try {
+    await tools.run('qemu-system-x86_64', ['-machine', 'accel=kvm,graphics=off', '-cpu', 'max', '-m', '64', '-nodefaults', '-display', 'none', '-no-user-config', '-S', '-qmp', 'stdio'], {
+      input: QMP_QUIT,
+      signal: AbortSignal.timeout(10_000),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The environment for guestfish / virt-* tools: the direct backend, TCG forced when KVM cannot run. */
+export async function applianceEnv(tools: ToolRunner): Promise<Record<string, string>> {
+  const env: Record<string, string> = { LIBGUESTFS_BACKEND: 'direct' };
+  if (process.env.LIBGUESTFS_BACKEND_SETTINGS) return env; // the user's own choice wins
+  if (!(await kvmWorks(tools))) env.LIBGUESTFS_BACKEND_SETTINGS = 'force_tcg';
+  return env;
+}
+
+/** qemu-system arguments selecting the accelerator that works here. */
+export async function qemuAccelArgs(tools: ToolRunner): Promise<string[]> {
+  return (await kvmWorks(tools)) ? ['-accel', 'kvm', '-cpu', 'max'] : ['-accel', 'tcg', '-cpu', 'max'];
+}
