@@ -12,9 +12,10 @@ import type { ToolRunner } from './core/tool-runner';
 import { findTool, TOOLS } from './core/tools';
 import type { ToolName } from './core/tools';
 import { convertHandlers } from './convert/handlers';
-import { inspectHandlers } from './inspect/handlers';
-import { libvirtHandlers } from './libvirt/handlers';
 import type { EngineDeps } from './deps';
+import { lazySlice } from './lazy-slice';
+import { inspectApi } from '../../shared/contract/api/inspect';
+import { libvirtApi } from '../../shared/contract/api/libvirt';
 import * as paths from './paths';
 import type { DiskOps } from './privilege/disk-ops';
 import { isRootProcess } from './privilege/locate';
@@ -76,8 +77,8 @@ export function createEngine(config: EngineConfig): Engine {
 
   const handlers: ApiHandlers = {
     ...convertHandlers(deps),
-    ...inspectHandlers(deps),
-    ...libvirtHandlers(deps),
+    ...lazySlice(Object.keys(inspectApi) as Array<keyof typeof inspectApi>, async () => (await import('./inspect/handlers')).inspectHandlers(deps)),
+    ...lazySlice(Object.keys(libvirtApi) as Array<keyof typeof libvirtApi>, async () => (await import('./libvirt/handlers')).libvirtHandlers(deps)),
     ...vcenter.handlers,
     'app.info': async () => ({
         version: config.version,

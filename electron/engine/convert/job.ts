@@ -5,7 +5,6 @@ import type { ConvertOptions, ConvertResult } from '../../../shared/contract/mod
 import { fail } from '../core/errors';
 import type { JobSpec } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
-import { inspectAfterConversion } from '../inspect/job';
 import type { DiskOps } from '../privilege/disk-ops';
 import { directDiskOps } from '../privilege/disk-ops';
 import { checkStage } from '../stages/check';
@@ -72,7 +71,8 @@ export function convertJob(source: string, rawOptions: ConvertOptions, deps: Con
       const outputs = await job.runStage(finalizeStage(ops, options.overwrite), checked);
       const inspected = options.inspect
         ? await job.runStage(
-            inspectAfterConversion(deps.version ?? '0.0.0'),
+            // Loaded only when asked for: the inspection code is large and most scripts skip it.
+            (await import('../inspect/job')).inspectAfterConversion(deps.version ?? '0.0.0'),
             outputs.map((o) => ({ id: o.diskId, path: o.path, format: o.format })),
           )
         : null;

@@ -1,5 +1,7 @@
 import type { ApiHandlers } from '../../../shared/contract/api';
+import { vcenterApi } from '../../../shared/contract/api/vcenter';
 import type { EngineDeps } from '../deps';
+import { lazySlice } from '../lazy-slice';
 import './error-codes';
 import { noSecretStore } from './secret-store';
 import type { VcenterMethod, VcenterService } from './service';
@@ -15,29 +17,7 @@ export function vcenterHandlers(deps: EngineDeps): { handlers: Pick<ApiHandlers,
     (service ??= import('./service').then(({ createVcenterService }) =>
       createVcenterService({ tools: deps.tools, jobs: deps.jobs, defaultOutDir: deps.defaultOutDir, configDir: deps.appHome, secrets: deps.secrets ?? noSecretStore }),
     ));
-  const lazy = (method: VcenterMethod) => async (params: unknown) => {
-    const handler = (await load()).handlers[method] as unknown as (p: unknown) => Promise<unknown>;
-    return handler(params);
-  };
-  const methods: VcenterMethod[] = [
-    'vcenter.probeCertificate',
-    'vcenter.trust',
-    'vcenter.forgetTrust',
-    'vcenter.login',
-    'vcenter.logout',
-    'vcenter.connections',
-    'vcenter.savedLogins',
-    'vcenter.forgetPassword',
-    'vcenter.inventory',
-    'vcenter.vms',
-    'vcenter.vm',
-    'vcenter.preflight',
-    'vcenter.powerOff',
-    'vcenter.shutdownGuest',
-    'migrate.start',
-    'migrate.discardDownloads',
-  ];
-  const handlers = Object.fromEntries(methods.map((m) => [m, lazy(m)])) as unknown as Pick<ApiHandlers, VcenterMethod>;
+  const handlers = lazySlice(Object.keys(vcenterApi) as VcenterMethod[], async () => (await load()).handlers);
   return {
     handlers,
     // Nothing to close when the stack was never loaded.
