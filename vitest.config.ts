@@ -10,6 +10,8 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
+    // One temporary root per run (TMPDIR), removed at the end: see test/support/scratch-root.ts.
+    globalSetup: ['./test/support/scratch-root.ts'],
     projects: [
       {
         test: {

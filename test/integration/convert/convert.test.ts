@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { vmdkSamples } from '../../fixtures';
 import type { VmdkSamples } from '../../fixtures';
 import { runCliInProcess } from '../../support/cli';
 import type { CliRun } from '../../support/cli';
-import { copyFolder, hashTree, makeOva, qemuImg, sameContent } from '../../support/sources';
+import { copyFolder, copySparse, hashTree, makeOva, qemuImg, sameContent } from '../../support/sources';
 
 // Real qemu-img on disks built at test time: every VMDK subformat, a snapshot chain, a VMX, an
 // OVA (read in place), and every kind of bad input. Each conversion also proves that the source
@@ -225,7 +225,7 @@ describe('bad input: a clear error, exit code 2, nothing left behind, source unt
     const dir = join(work, 'truncated-sparse');
     mkdirSync(dir);
     const copy = join(dir, 'disk.vmdk');
-    copyFileSync(samples.monolithicSparse, copy);
+    copySparse(samples.monolithicSparse, copy);
     truncateSync(copy, Math.floor(statSync(copy).size / 2));
     await expectRefused(copy, 'VMDK_TRUNCATED');
   });
@@ -261,7 +261,7 @@ describe('bad input: a clear error, exit code 2, nothing left behind, source unt
   it('a snapshot whose parent is missing', async () => {
     const dir = join(work, 'orphan');
     mkdirSync(dir);
-    copyFileSync(samples.snapshotChain.top, join(dir, basename(samples.snapshotChain.top)));
+    copySparse(samples.snapshotChain.top, join(dir, basename(samples.snapshotChain.top)));
     await expectRefused(join(dir, basename(samples.snapshotChain.top)), 'VMDK_PARENT_MISSING');
   });
 
