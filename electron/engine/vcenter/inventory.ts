@@ -1,12 +1,13 @@
 import type { VmListItem } from '../../../shared/contract/api/vcenter';
 import type { InventoryNode, VsphereAbout, VsphereDatastore } from '../../../shared/contract/models/vsphere';
 import { fail } from '../core/errors';
-import { readIndex } from '../vsphere/inventory';
+import { listVmsWith } from '../vsphere/inventory';
+import type { ListOptions } from '../vsphere/inventory';
 import { buildTree } from '../vsphere/inventory-map';
 import { containerViewObjectSpec, filterSpec, retrievePages, withContainerView } from '../vsphere/property-collector';
 import type { VsphereSession } from '../vsphere/session';
 import './error-codes';
-import { datastoresOf, listedHostOf, mapVmListItem, VM_LIST_PROPERTIES } from './vm-list';
+import { datastoresOf, mapVmListItem, VM_LIST_PROPERTIES } from './vm-list';
 
 /** The inventory table and tree, read page by page with the light property set of vm-list.ts. */
 
@@ -17,44 +18,11 @@ export interface VmTable {
   datastores: VsphereDatastore[];
 }
 
-export interface VmTableOptions {
-  pageSize?: number;
-  signal?: AbortSignal;
-  onProgress?: (vmsRead: number) => void;
-}
+export type VmTableOptions = ListOptions;
 
 export async function listVmTable(session: VsphereSession, options: VmTableOptions = {}): Promise<VmTable> {
-  const { signal } = options;
-  return session.withRelogin(async (raw) => {
-    const index = await readIndex(raw, session, signal);
-    const vms: VmListItem[] = [];
-    const hosts = new Map<string, string>();
-    const { rootFolder, viewManager, propertyCollector } = session.serviceContent;
-    await withContainerView(
-      raw,
-      viewManager,
-      rootFolder,
-      ['VirtualMachine'],
-      (view) =>
-        retrievePages(
-          raw,
-          propertyCollector,
-          filterSpec([{ type: 'VirtualMachine', paths: VM_LIST_PROPERTIES }], [containerViewObjectSpec(view)]),
-          (page) => {
-            for (const content of page) {
-              const item = mapVmListItem(content, index);
-              vms.push(item);
-              const host = listedHostOf(content);
-              if (host) hosts.set(item.id, host);
-            }
-            options.onProgress?.(vms.length);
-          },
-          { signal, maxObjects: options.pageSize ?? 1000 },
-        ),
-      signal,
-    );
-    return { about: session.serviceContent.about, tree: buildTree(index, vms, hosts), vms, datastores: datastoresOf(index) };
-  }, signal);
+  const { index, vms, hosts } = await listVmsWith(session, VM_LIST_PROPERTIES, mapVmListItem, { ...options, pageSize: options.pageSize ?? 1000 });
+  return { about: session.serviceContent.about, tree: buildTree(index, vms, hosts), vms, datastores: datastoresOf(index) };
 }
 
 /** VM ids by exact name (case-sensitive, as vCenter names are): only the names are read. */

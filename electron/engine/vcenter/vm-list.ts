@@ -77,11 +77,6 @@ export function mapVmListItem(content: ObjectContent, index: InventoryIndex): Vm
   return item;
 }
 
-/** The host id of a listed VM (the tree hangs VMs under their host). */
-export function listedHostOf(content: ObjectContent): string | undefined {
-  return moRefOf(content.props.get('runtime.host'))?.value;
-}
-
 /** Distinct values with counts, most frequent first (ties by name), for the filter menus. */
 export function inventoryFacets(vms: readonly VmListItem[]): InventoryFacets {
   const count = (values: Iterable<string | undefined>): FacetValue[] => {

@@ -17,6 +17,7 @@ import {
 } from './inventory-map';
 import type { InventoryIndex } from './inventory-map';
 import { containerViewObjectSpec, filterSpec, retrieveAll, retrieveOne, retrievePages, withContainerView } from './property-collector';
+import type { ObjectContent } from './property-collector';
 import type { RawCall, VsphereSession } from './session';
 import { moRefOf } from './xml';
 
@@ -50,12 +51,30 @@ export async function readIndex(raw: RawCall, session: VsphereSession, signal?: 
   return buildIndex(rootFolder, root ? [root, ...objects] : objects);
 }
 
-export async function listInventory(session: VsphereSession, options: ListOptions = {}): Promise<VsphereInventory> {
+/** Every VM mapped by the caller, the host each runs on, and the index the rows were mapped with. */
+export interface VmListing<T> {
+  index: InventoryIndex;
+  vms: T[];
+  /** VM id → host id, for placing VMs under their hosts in the tree. */
+  hosts: Map<string, string>;
+}
+
+/**
+ * Every VM with the given properties, read page by page through one container view. The caller
+ * chooses the property set and the mapping: a light row for the inventory table of thousands of
+ * VMs, or the full summary (devices included) where planning needs it.
+ */
+export async function listVmsWith<T>(
+  session: VsphereSession,
+  paths: readonly string[],
+  map: (content: ObjectContent, index: InventoryIndex) => T,
+  options: ListOptions = {},
+): Promise<VmListing<T>> {
   const { signal } = options;
   return session.withRelogin(async (raw) => {
     const index = await readIndex(raw, session, signal);
-    const vms: VmSummary[] = [];
-    const vmHosts = new Map<string, string>();
+    const vms: T[] = [];
+    const hosts = new Map<string, string>();
     const { rootFolder, viewManager, propertyCollector } = session.serviceContent;
     await withContainerView(
       raw,
@@ -66,12 +85,12 @@ export async function listInventory(session: VsphereSession, options: ListOption
         retrievePages(
           raw,
           propertyCollector,
-          filterSpec([{ type: 'VirtualMachine', paths: VM_PROPERTIES }], [containerViewObjectSpec(view)]),
+          filterSpec([{ type: 'VirtualMachine', paths: [...paths] }], [containerViewObjectSpec(view)]),
           (page) => {
             for (const content of page) {
-              vms.push(mapVm(content, index));
+              vms.push(map(content, index));
               const host = hostOf(content);
-              if (host) vmHosts.set(content.obj.value, host);
+              if (host) hosts.set(content.obj.value, host);
             }
             options.onProgress?.(vms.length);
           },
@@ -79,13 +98,18 @@ export async function listInventory(session: VsphereSession, options: ListOption
         ),
       signal,
     );
-    return {
-      about: session.serviceContent.about,
-      tree: buildTree(index, vms, vmHosts),
-      vms,
-      datastores: [...index.datastores.values()],
-    };
+    return { index, vms, hosts };
   }, signal);
+}
+
+export async function listInventory(session: VsphereSession, options: ListOptions = {}): Promise<VsphereInventory> {
+  const { index, vms, hosts } = await listVmsWith(session, VM_PROPERTIES, mapVm, options);
+  return {
+    about: session.serviceContent.about,
+    tree: buildTree(index, vms, hosts),
+    vms,
+    datastores: [...index.datastores.values()],
+  };
 }
 
 export async function listVms(session: VsphereSession, options: ListOptions = {}): Promise<VmSummary[]> {

@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VmListItem } from '../../../shared/contract/api/vcenter';
-import { inventoryFacets, listedHostOf, mapVmListItem } from '../../../electron/engine/vcenter/vm-list';
+import { inventoryFacets, mapVmListItem } from '../../../electron/engine/vcenter/vm-list';
+import { hostOf } from '../../../electron/engine/vsphere/inventory-map';
 import { buildIndex, buildTree } from '../../../electron/engine/vsphere/inventory-map';
 import { readRetrieveResult } from '../../../electron/engine/vsphere/property-collector';
 import type { ObjectContent } from '../../../electron/engine/vsphere/property-collector';
@@ -55,7 +56,7 @@ describe.each([
   });
 
   it('hangs the VMs under their hosts in the tree', () => {
-    const hosts = new Map(objects.map((o) => [o.obj.value, listedHostOf(o)!]));
+    const hosts = new Map(objects.map((o) => [o.obj.value, hostOf(o)!]));
     const tree = buildTree(index, items, hosts);
     const names: string[] = [];
     const walk = (node: typeof tree, trail: string[]): void => {
