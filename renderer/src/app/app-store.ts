@@ -34,6 +34,21 @@ export function engine(): EngineLink {
   return appEnvironment().link;
 }
 
+/**
+ * Runs `action` once, as soon as the link to the engine is open (at once if it already is): a
+ * feature picks up what the engine kept for it (a running job) when it can first ask.
+ */
+export function onceConnected(action: () => void): void {
+  let done = false;
+  const check = (state: string): void => {
+    if (done || state !== 'open') return;
+    done = true;
+    action();
+  };
+  check(useAppStore.getState().connection.state);
+  useAppStore.subscribe((s) => check(s.connection.state));
+}
+
 async function loadInfo(link: EngineLink): Promise<void> {
   try {
     const info = await link.call('app.info', {});

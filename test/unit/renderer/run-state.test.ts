@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyJobEvent, eventsAfterSnapshot, initialRun, MAX_LOG_LINES, progressLabel, replayJobEvents } from '../../../renderer/src/features/convert/run-state';
+import { eventsAfterSnapshot, MAX_LOG_LINES } from '../../../renderer/src/components/job-run';
+import { applyJobEvent, initialRun, progressLabel, replayJobEvents } from '../../../renderer/src/features/convert/run-state';
 import { JobEvent } from '../../../shared/contract/events';
 
 const JOB = '20261125-193000-a1b2c3';

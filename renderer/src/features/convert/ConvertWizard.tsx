@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Button, PageSection, ProgressStep, ProgressStepper } from '@patternfly/react-core';
+import { PageSection } from '@patternfly/react-core';
+import { WizardSteps } from '../../components/WizardSteps';
 import { ConvertContinuation } from '../domain';
 import { OptionsStep } from './OptionsStep';
 import { ResultStep } from './ResultStep';
@@ -15,33 +16,10 @@ export function ConvertWizard(): ReactNode {
   const facts = useConvertStore(useShallow(wizardFacts));
   const outcome = useConvertStore((s) => s.run?.outcome);
   const reachable = reachableSteps(facts);
-  const currentIndex = STEPS.findIndex((s) => s.id === step);
 
   return (
     <>
-      <PageSection>
-        <ProgressStepper isCenterAligned aria-label="Conversion steps" data-testid="steps">
-          {STEPS.map((s, i) => (
-            <ProgressStep
-              key={s.id}
-              id={`step-${s.id}`}
-              titleId={`step-${s.id}-title`}
-              isCurrent={s.id === step}
-              variant={i < currentIndex ? 'success' : s.id === step ? 'info' : 'pending'}
-              data-testid={`step-${s.id}`}
-              data-current={s.id === step}
-            >
-              {reachable.has(s.id) && s.id !== step ? (
-                <Button variant="link" isInline onClick={() => goTo(s.id)}>
-                  {s.label}
-                </Button>
-              ) : (
-                s.label
-              )}
-            </ProgressStep>
-          ))}
-        </ProgressStepper>
-      </PageSection>
+      <WizardSteps steps={STEPS} current={step} canGoTo={(id) => reachable.has(id)} onGoTo={goTo} ariaLabel="Conversion steps" testId="steps" idPrefix="step-" />
       <PageSection isFilled>
         {step === 'source' ? <SourceStep /> : null}
         {step === 'options' ? <OptionsStep /> : null}

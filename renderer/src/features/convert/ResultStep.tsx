@@ -1,7 +1,6 @@
 import type { ReactNode } from 'react';
-import { Alert, Button, ClipboardCopy, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Flex, Label, Title } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { formatBytes, formatRate } from '../../../../shared/format';
+import { Alert, Button, ClipboardCopy, DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Flex, Title } from '@patternfly/react-core';
+import { ConvertedDisksTable } from '../../components/ConvertedDisksTable';
 import { describeElapsed } from '../../components/progress-view';
 import { ConversionInspection } from '../reports';
 import { goTo, resetWizard, useConvertStore } from './store';
@@ -14,35 +13,7 @@ export function ResultStep(): ReactNode {
     <div className="h2k-stack" data-testid="result">
       <Alert variant="success" isInline title={`Converted ${result.outputs.length} disk${result.outputs.length === 1 ? '' : 's'} in ${describeElapsed(result.durationMs)}`} />
       <Title headingLevel="h2">Result</Title>
-      <Table aria-label="Converted disks" variant="compact">
-        <Thead>
-          <Tr>
-            <Th modifier="wrap">Output</Th>
-            <Th modifier="wrap">Format</Th>
-            <Th modifier="wrap">Virtual size</Th>
-            <Th modifier="wrap">Size on disk</Th>
-            <Th modifier="wrap">Time</Th>
-            <Th modifier="wrap" info={{ tooltip: 'Virtual bytes processed per second (holes count: they are read as zeros)' }}>Throughput</Th>
-            <Th modifier="wrap">Checked</Th>
-          </Tr>
-        </Thead>
-        <Tbody>
-          {result.outputs.map((o) => (
-            <Tr key={o.diskId} data-testid="result-output" data-path={o.path}>
-              <Td dataLabel="Output">
-                <code>{o.path}</code>
-                <div className="h2k-muted">from {o.source}</div>
-              </Td>
-              <Td dataLabel="Format">{o.format}</Td>
-              <Td dataLabel="Virtual size">{formatBytes(o.virtualSize)}</Td>
-              <Td dataLabel="Size on disk">{formatBytes(o.actualSize)}</Td>
-              <Td dataLabel="Time">{describeElapsed(o.durationMs)}</Td>
-              <Td dataLabel="Throughput">{formatRate(o.bytesPerSecond)}</Td>
-              <Td dataLabel="Checked">{o.checked ? <Label color="green">{o.format === 'qcow2' ? 'qemu-img check passed' : 'checked'}</Label> : <Label color="grey">not checked</Label>}</Td>
-            </Tr>
-          ))}
-        </Tbody>
-      </Table>
+      <ConvertedDisksTable outputs={result.outputs} rowTestId="result-output" showThroughput />
       <DescriptionList isHorizontal isCompact>
         <DescriptionListGroup>
           <DescriptionListTerm>Job record</DescriptionListTerm>

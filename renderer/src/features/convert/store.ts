@@ -1,15 +1,16 @@
 import { create } from 'zustand';
 import type { EngineError } from '../../../../shared/contract/errors';
-import type { JobEvent, ProgressSnapshot } from '../../../../shared/contract/events';
+import type { ProgressSnapshot } from '../../../../shared/contract/events';
 import type { ConvertOptions } from '../../../../shared/contract/models/convert';
 import type { SourcePlan } from '../../../../shared/contract/models/source';
-import { appEnvironment, engine, useAppStore } from '../../app/app-store';
+import { appEnvironment, engine, onceConnected, useAppStore } from '../../app/app-store';
 import { toErrorValue, uiError } from '../../app/errors';
+import { wizardJobFollower } from '../../app/job-follower';
 import { uploadBatch, UploadError } from '../../app/uploads';
 import type { DropInput } from '../../components/drop-reader';
 import { initialDraft, toConvertOptions } from './options';
 import type { OptionsDraft, PreviewState, UploadOrigin } from './options';
-import { applyJobEvent, eventsAfterSnapshot, initialRun, replayJobEvents } from './run-state';
+import { conversionRun } from './run-state';
 import type { RunView } from './run-state';
 import { newBatchId, selectUploads, sourceAfterUpload, sourceFromPaths } from './source-choice';
 import { reachableSteps } from './steps';
@@ -61,9 +62,6 @@ export const useConvertStore = create<ConvertState>()(() => ({ ...initialState }
 const get = useConvertStore.getState;
 const set = useConvertStore.setState;
 
-/** Events that arrive before we know which job they belong to, or while catching up. */
-let pending: JobEvent[] = [];
-let catchingUp = false;
 let uploadAbort: AbortController | null = null;
 let previewTimer: ReturnType<typeof setTimeout> | null = null;
 let previewRequest = 0;
@@ -209,71 +207,29 @@ export async function refreshPreview(): Promise<void> {
 
 // ---- Run ----------------------------------------------------------------------------------
 
+const conversionJob = wizardJobFollower<RunView>({
+  link: engine,
+  store: useConvertStore,
+  reducer: conversionRun,
+  maxBuffered: 2000,
+});
+
 export async function startConversion(): Promise<void> {
   const { source, draft } = get();
   if (source.status !== 'ready' || !draft || get().starting) return;
   const options = toConvertOptions(draft);
   if (!options) return;
-  pending = [];
-  set({ starting: true, startError: null, run: null, cancelling: false, cancelError: null, step: 'run' });
+  set({ startError: null, cancelError: null, step: 'run' });
   try {
-    const { jobId } = await engine().call('convert.start', { source: source.path, options });
-    // The engine announces the job (job-started) before it answers: those events were kept.
-    const early = pending.filter((e) => e.jobId === jobId);
-    pending = [];
-    set({ starting: false, run: replayJobEvents(jobId, early) });
-    settleIfEnded();
+    await conversionJob.start(() => engine().call('convert.start', { source: source.path, options }));
   } catch (error) {
-    pending = [];
-    set({ starting: false, startError: toErrorValue(error), step: 'options' });
+    set({ startError: toErrorValue(error), step: 'options' });
   }
 }
 
-export async function cancelConversion(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  set({ cancelling: true, cancelError: null });
-  try {
-    await engine().call('jobs.cancel', { jobId: run.jobId });
-  } catch (error) {
-    set({ cancelling: false, cancelError: toErrorValue(error) });
-  }
-}
-
-function settleIfEnded(): void {
-  const { run, step } = get();
-  if (run?.outcome?.type === 'done' && step === 'run') set({ step: 'result' });
-  if (run?.outcome) set({ cancelling: false });
-}
-
-function onJobEvent(event: JobEvent): void {
-  const state = get();
-  if (state.starting || catchingUp) {
-    if (pending.length < 2000) pending.push(event);
-    return;
-  }
-  if (!state.run || event.jobId !== state.run.jobId) return;
-  set({ run: applyJobEvent(state.run, event) });
-  settleIfEnded();
-}
-
-/** After the socket came back: fetch the job's events again, since some were missed. */
-async function catchUp(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  catchingUp = true;
-  pending = [];
-  try {
-    const { events } = await engine().call('jobs.get', { jobId: run.jobId });
-    const missed = eventsAfterSnapshot(events, pending.filter((e) => e.jobId === run.jobId));
-    set({ run: [...events, ...missed].reduce(applyJobEvent, initialRun(run.jobId)), syncError: null });
-  } catch (error) {
-    set({ syncError: toErrorValue(error) });
-  } finally {
-    catchingUp = false;
-    pending = [];
-    settleIfEnded();
-  }
+export function cancelConversion(): Promise<void> {
+  set({ cancelError: null });
+  return conversionJob.cancel().catch((error: unknown) => set({ cancelError: toErrorValue(error) }));
 }
 
 /** "Convert another": back to an empty Source step; the destination choice is kept. */
@@ -284,40 +240,16 @@ export function resetWizard(): void {
   set({ ...initialState });
 }
 
-/**
- * A page opened (or reloaded) while a conversion runs shows that conversion: the engine keeps
- * running jobs and their events, only the page forgot them.
- */
-async function resumeRunningJob(): Promise<void> {
-  if (get().run || get().starting) return;
-  try {
-    const jobs = await engine().call('jobs.list', {});
-    const running = jobs.find((j) => j.kind === 'convert' && j.state === 'running');
-    if (!running || get().run || get().starting) return;
-    set({ run: initialRun(running.jobId), step: 'run' });
-    await catchUp();
-  } catch {
-    // Nothing to resume is the usual case; a failure here only means we cannot show it.
-  }
-}
-
 let connected = false;
 
 /** Wires the feature to the engine once: its events, reconnections, a job already running. */
 export function connectConvertFeature(): void {
   if (connected) return;
   connected = true;
-  engine().onJobEvent(onJobEvent);
+  conversionJob.listen();
   engine().onReconnect(() => {
-    void catchUp();
     if (get().step === 'options') schedulePreview(0);
   });
-  let resumed = false;
-  const resumeOnce = (state: string): void => {
-    if (resumed || state !== 'open') return;
-    resumed = true;
-    void resumeRunningJob();
-  };
-  resumeOnce(useAppStore.getState().connection.state);
-  useAppStore.subscribe((s) => resumeOnce(s.connection.state));
+  // A page opened (or reloaded) while a conversion runs shows that conversion.
+  onceConnected(() => void conversionJob.resume('convert', () => set({ step: 'run' })));
 }

@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
-import { Button, Flex, PageSection, ProgressStep, ProgressStepper, Spinner, TextInput, Title } from '@patternfly/react-core';
+import { Button, Flex, PageSection, Spinner, TextInput, Title } from '@patternfly/react-core';
 import { FolderOpenIcon } from '@patternfly/react-icons';
 import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
+import { WizardSteps } from '../../components/WizardSteps';
 import { chooseDisk, diskVmFlow, goToDiskStep, useDiskWizard } from './flows';
 import type { DiskWizardStep } from './flows';
 import { VerifyStep } from './VerifyStep';
@@ -71,27 +72,17 @@ export function VmWizard(): ReactNode {
   const step = useDiskWizard((s) => s.step);
   const hasTarget = diskVmFlow.useStore((s) => s.target !== null);
   const busy = diskVmFlow.useStore(verifying);
-  const currentIndex = STEPS.findIndex((s) => s.id === step);
   return (
     <>
-      <PageSection>
-        <ProgressStepper isCenterAligned aria-label="Create VM steps" data-testid="vm-steps">
-          {STEPS.map((s, i) => {
-            const reachable = s.id !== step && !busy && (s.id === 'disk' || hasTarget);
-            return (
-              <ProgressStep key={s.id} id={`vm-step-${s.id}`} titleId={`vm-step-${s.id}-title`} isCurrent={s.id === step} variant={i < currentIndex ? 'success' : s.id === step ? 'info' : 'pending'} data-testid={`vm-step-${s.id}`}>
-                {reachable ? (
-                  <Button variant="link" isInline onClick={() => goToDiskStep(s.id)}>
-                    {s.label}
-                  </Button>
-                ) : (
-                  s.label
-                )}
-              </ProgressStep>
-            );
-          })}
-        </ProgressStepper>
-      </PageSection>
+      <WizardSteps
+        steps={STEPS}
+        current={step}
+        canGoTo={(id) => !busy && (id === 'disk' || hasTarget)}
+        onGoTo={goToDiskStep}
+        ariaLabel="Create VM steps"
+        testId="vm-steps"
+        idPrefix="vm-step-"
+      />
       <PageSection isFilled>
         {step === 'disk' ? <DiskStep /> : null}
         {step === 'vm' ? <VmStep flow={diskVmFlow} onVerify={() => goToDiskStep('verify')} onBack={() => goToDiskStep('disk')} backLabel="Choose another disk" /> : null}

@@ -2,14 +2,14 @@ import { create } from 'zustand';
 import type { ReportSource } from '../../../../shared/contract/api/inspect';
 import type { JobSummary } from '../../../../shared/contract/api/core';
 import type { EngineError } from '../../../../shared/contract/errors';
-import type { JobEvent } from '../../../../shared/contract/events';
 import type { InspectionReport } from '../../../../shared/contract/models/inspection';
 import { MAX_MESSAGE_BYTES } from '../../../../shared/rpc/protocol';
 import { appEnvironment, engine, useAppStore } from '../../app/app-store';
 import { toErrorValue, uiError } from '../../app/errors';
+import { jobFollower } from '../../app/job-follower';
 import { uploadBatch, UploadError } from '../../app/uploads';
 import { newBatchId } from '../convert/source-choice';
-import { applyInspectEvent, initialInspectRun, replayInspectEvents } from './inspect-run';
+import { applyInspectEvent, initialInspectRun } from './inspect-run';
 import type { InspectRunView } from './inspect-run';
 import { readReportText, reportFileProblem } from './report-file';
 
@@ -178,81 +178,43 @@ export function setDisks(disks: string[]): void {
   set({ disks: [...new Set(disks.map((d) => d.trim()).filter(Boolean))], startError: null });
 }
 
-/** Events that arrive before `inspect.start` answers, or while catching up after a reconnection. */
-let pending: JobEvent[] = [];
-let catchingUp = false;
+const inspectionJob = jobFollower<InspectRunView>({
+  link: engine,
+  store: useReportsStore,
+  reducer: { initial: initialInspectRun, apply: applyInspectEvent },
+  maxBuffered: 2000,
+  // A finished inspection opens its report at once.
+  onEnded: (run) => {
+    if (run.outcome?.type !== 'done') return;
+    showReport(run.outcome.report, { kind: 'job', jobId: run.jobId });
+    set({ run: null });
+    void refreshRecent();
+  },
+  // Another job's report (a conversion that inspected) belongs in the list of this session.
+  onOtherJob: (event) => {
+    if (event.type === 'done') void refreshRecent();
+  },
+  // No onSync: a catch-up fails when the job is gone with the engine that ran it (a restart),
+  // and then nothing more will come.
+});
 
 export async function startInspection(): Promise<void> {
   const { disks, starting } = get();
   if (!disks.length || starting || (get().run && !get().run!.outcome)) return;
-  pending = [];
-  set({ starting: true, startError: null, run: null, cancelling: false });
+  set({ startError: null });
   try {
-    const { jobId } = await engine().call('inspect.start', { disks: disks.map((path) => ({ path })) });
-    const early = pending.filter((e) => e.jobId === jobId);
-    pending = [];
-    set({ starting: false, run: replayInspectEvents(jobId, early) });
-    settle();
+    await inspectionJob.start(() => engine().call('inspect.start', { disks: disks.map((path) => ({ path })) }));
   } catch (error) {
-    pending = [];
-    set({ starting: false, startError: toErrorValue(error) });
+    set({ startError: toErrorValue(error) });
   }
 }
 
-export async function cancelInspection(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  set({ cancelling: true });
-  await engine()
-    .call('jobs.cancel', { jobId: run.jobId })
-    .catch((error: unknown) => set({ cancelling: false, startError: toErrorValue(error) }));
+export function cancelInspection(): Promise<void> {
+  return inspectionJob.cancel().catch((error: unknown) => set({ startError: toErrorValue(error) }));
 }
 
 export function dismissRun(): void {
   if (get().run?.outcome) set({ run: null, cancelling: false });
-}
-
-/** A finished inspection opens its report at once. */
-function settle(): void {
-  const run = get().run;
-  if (!run?.outcome) return;
-  set({ cancelling: false });
-  if (run.outcome.type === 'done') {
-    showReport(run.outcome.report, { kind: 'job', jobId: run.jobId });
-    set({ run: null });
-    void refreshRecent();
-  }
-}
-
-function onJobEvent(event: JobEvent): void {
-  const state = get();
-  if (state.starting || catchingUp) {
-    if (pending.length < 2000) pending.push(event);
-    return;
-  }
-  if (!state.run || event.jobId !== state.run.jobId) {
-    if (event.type === 'done') void refreshRecent();
-    return;
-  }
-  set({ run: applyInspectEvent(state.run, event) });
-  settle();
-}
-
-async function catchUp(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  catchingUp = true;
-  pending = [];
-  try {
-    const { events } = await engine().call('jobs.get', { jobId: run.jobId });
-    set({ run: [...events, ...pending.filter((e) => e.jobId === run.jobId)].reduce(applyInspectEvent, initialInspectRun(run.jobId)) });
-  } catch {
-    // The job is gone with the engine that ran it (a restart): nothing more will come.
-  } finally {
-    catchingUp = false;
-    pending = [];
-    settle();
-  }
 }
 
 // ---- Reports of this session ----------------------------------------------------------------
@@ -277,6 +239,5 @@ let connected = false;
 export function connectReportsFeature(): void {
   if (connected) return;
   connected = true;
-  engine().onJobEvent(onJobEvent);
-  engine().onReconnect(() => void catchUp());
+  inspectionJob.listen();
 }

@@ -8,13 +8,12 @@ import {
   DescriptionListGroup,
   DescriptionListTerm,
   Flex,
-  Label,
   List,
   ListItem,
   Title,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { formatBytes, formatRate } from '../../../../shared/format';
+import { ConvertedDisksTable } from '../../components/ConvertedDisksTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { describeElapsed } from '../../components/progress-view';
 import { continueToCreateVm } from './continue-to-vm';
@@ -41,33 +40,7 @@ export function ResultStep(): ReactNode {
     <div className="h2k-stack" data-testid="migrate-result">
       <Alert variant="success" isInline title={`Migrated ${result.source.vmName}: ${result.outputs.length} disk${result.outputs.length === 1 ? '' : 's'} in ${describeElapsed(result.durationMs)}`} />
       <Title headingLevel="h2">Result</Title>
-      <Table aria-label="Converted disks" variant="compact">
-        <Thead>
-          <Tr>
-            <Th modifier="wrap">Output</Th>
-            <Th modifier="wrap">Format</Th>
-            <Th modifier="wrap">Virtual size</Th>
-            <Th modifier="wrap">Size on disk</Th>
-            <Th modifier="wrap">Time</Th>
-            <Th modifier="wrap">Checked</Th>
-          </Tr>
-        </Thead>
-        <Tbody>
-          {result.outputs.map((o) => (
-            <Tr key={o.diskId} data-testid="migrate-output" data-path={o.path}>
-              <Td dataLabel="Output">
-                <code>{o.path}</code>
-                <div className="h2k-muted">from {o.source}</div>
-              </Td>
-              <Td dataLabel="Format">{o.format}</Td>
-              <Td dataLabel="Virtual size">{formatBytes(o.virtualSize)}</Td>
-              <Td dataLabel="Size on disk">{formatBytes(o.actualSize)}</Td>
-              <Td dataLabel="Time">{describeElapsed(o.durationMs)}</Td>
-              <Td dataLabel="Checked">{o.checked ? <Label color="green">{o.format === 'qcow2' ? 'qemu-img check passed' : 'checked'}</Label> : <Label color="grey">not checked</Label>}</Td>
-            </Tr>
-          ))}
-        </Tbody>
-      </Table>
+      <ConvertedDisksTable outputs={result.outputs} rowTestId="migrate-output" />
 
       <Title headingLevel="h3" size="md">
         Transfer

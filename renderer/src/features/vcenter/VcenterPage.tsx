@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { Button, PageSection, ProgressStep, ProgressStepper } from '@patternfly/react-core';
+import { PageSection } from '@patternfly/react-core';
+import { WizardSteps } from '../../components/WizardSteps';
 import { ConnectStep } from './ConnectStep';
 import { InventoryStep } from './InventoryStep';
 import { ResultStep } from './ResultStep';
@@ -15,33 +16,10 @@ export function VcenterPage(): ReactNode {
   const step = useVcenterStore((s) => s.step);
   const facts = useVcenterStore(useShallow(vcenterFacts));
   const reachable = reachableSteps(facts);
-  const currentIndex = STEPS.findIndex((s) => s.id === step);
 
   return (
     <>
-      <PageSection>
-        <ProgressStepper isCenterAligned aria-label="vCenter migration steps" data-testid="vc-steps">
-          {STEPS.map((s, i) => (
-            <ProgressStep
-              key={s.id}
-              id={`vc-step-${s.id}`}
-              titleId={`vc-step-${s.id}-title`}
-              isCurrent={s.id === step}
-              variant={i < currentIndex ? 'success' : s.id === step ? 'info' : 'pending'}
-              data-testid={`vc-step-${s.id}`}
-              data-current={s.id === step}
-            >
-              {reachable.has(s.id) && s.id !== step ? (
-                <Button variant="link" isInline onClick={() => goTo(s.id)}>
-                  {s.label}
-                </Button>
-              ) : (
-                s.label
-              )}
-            </ProgressStep>
-          ))}
-        </ProgressStepper>
-      </PageSection>
+      <WizardSteps steps={STEPS} current={step} canGoTo={(id) => reachable.has(id)} onGoTo={goTo} ariaLabel="vCenter migration steps" testId="vc-steps" idPrefix="vc-step-" />
       <PageSection isFilled>
         {step === 'connect' ? <ConnectStep /> : null}
         {step === 'inventory' ? <InventoryStep /> : null}

@@ -1,16 +1,16 @@
 import { create } from 'zustand';
 import type { ConnectionInfo, PreflightAction, TrustChoice, VcenterInventory, VmDetailsResult } from '../../../../shared/contract/api/vcenter';
 import type { EngineError } from '../../../../shared/contract/errors';
-import type { JobEvent } from '../../../../shared/contract/events';
-import { engine, useAppStore } from '../../app/app-store';
+import { engine, onceConnected, useAppStore } from '../../app/app-store';
 import { toErrorValue } from '../../app/errors';
+import { wizardJobFollower } from '../../app/job-follower';
 import { buildIndex, NO_FILTER, withPowerState } from './inventory-model';
 import type { InventoryFilter, InventoryIndex, SortBy } from './inventory-model';
 import { EMPTY_DRAFT, loginCredentials, loginProblems, promptFromError, promptFromProbe } from './login';
 import type { CertificatePrompt, LoginDraft, SavedLogins } from './login';
 import { initialMigrateDraft, sameRequest, toMigrateOptions, toPreflightRequest } from './migrate-options';
 import type { MigrateDraft, PreflightState } from './migrate-options';
-import { applyMigrateEvent, initialMigrateRun, replayMigrateEvents } from './migrate-run';
+import { migrationRun } from './migrate-run';
 import type { MigrateRunView } from './migrate-run';
 import { forEachBounded, PREFLIGHT_CONCURRENCY } from './preflight-model';
 import { reachableSteps } from './steps';
@@ -110,8 +110,6 @@ export const useVcenterStore = create<VcenterState>()(() => ({ ...initialState }
 const get = useVcenterStore.getState;
 const set = useVcenterStore.setState;
 
-let pending: JobEvent[] = [];
-let catchingUp = false;
 let preflightTimer: ReturnType<typeof setTimeout> | null = null;
 /** The destination survives moving from one VM to the next: people migrate many to one place. */
 let rememberedOutDir = '';
@@ -394,37 +392,32 @@ export async function confirmAction(): Promise<void> {
 
 // ---- Run ----------------------------------------------------------------------------------------
 
+const migrationJob = wizardJobFollower<MigrateRunView>({
+  link: engine,
+  store: useVcenterStore,
+  reducer: migrationRun,
+  maxBuffered: 5000,
+});
+
 export async function startMigration(): Promise<void> {
   const { focus, connection, migrateDraft, starting } = get();
   if (focus?.kind !== 'vm' || !connection || !migrateDraft || starting) return;
   const options = toMigrateOptions(migrateDraft);
   if (!options) return;
   rememberedOutDir = migrateDraft.outDir;
-  pending = [];
-  set({ starting: true, startError: null, run: null, cancelling: false, cancelError: null, discard: { status: 'idle' }, step: 'run' });
+  set({ startError: null, cancelError: null, discard: { status: 'idle' }, step: 'run' });
   try {
-    const { jobId } = await engine().call('migrate.start', { connectionId: connection.connectionId, vmId: focus.vmId, options });
-    const early = pending.filter((e) => e.jobId === jobId);
-    pending = [];
-    set({ starting: false, run: replayMigrateEvents(jobId, early) });
-    settleIfEnded();
+    await migrationJob.start(() => engine().call('migrate.start', { connectionId: connection.connectionId, vmId: focus.vmId, options }));
   } catch (error) {
-    pending = [];
     const value = toErrorValue(error);
-    set({ starting: false, startError: value, step: 'vm' });
+    set({ startError: value, step: 'vm' });
     connectionLost(value);
   }
 }
 
-export async function cancelMigration(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  set({ cancelling: true, cancelError: null });
-  try {
-    await engine().call('jobs.cancel', { jobId: run.jobId });
-  } catch (error) {
-    set({ cancelling: false, cancelError: toErrorValue(error) });
-  }
+export function cancelMigration(): Promise<void> {
+  set({ cancelError: null });
+  return migrationJob.cancel().catch((error: unknown) => set({ cancelError: toErrorValue(error) }));
 }
 
 export async function discardDownloads(stagingDir: string): Promise<void> {
@@ -442,60 +435,22 @@ export function migrateAnother(): void {
   set({ run: null, step: get().connection ? 'inventory' : 'connect', focus: null, details: { status: 'idle' }, startError: null, discard: { status: 'idle' } });
 }
 
-function settleIfEnded(): void {
-  const { run, step } = get();
-  if (run?.outcome?.type === 'done' && step === 'run') set({ step: 'result' });
-  if (run?.outcome) set({ cancelling: false });
-}
-
-function onJobEvent(event: JobEvent): void {
-  const state = get();
-  if (state.starting || catchingUp) {
-    if (pending.length < 5000) pending.push(event);
-    return;
-  }
-  if (!state.run || event.jobId !== state.run.jobId) return;
-  set({ run: applyMigrateEvent(state.run, event) });
-  settleIfEnded();
-}
-
-/** After the socket came back (or a reload): the job's events again, then the buffered ones. */
-async function catchUp(): Promise<void> {
-  const run = get().run;
-  if (!run || run.outcome) return;
-  catchingUp = true;
-  pending = [];
-  try {
-    const { events } = await engine().call('jobs.get', { jobId: run.jobId });
-    const seen = new Set(events.map((e) => JSON.stringify(e)));
-    const missed = pending.filter((e) => e.jobId === run.jobId && !seen.has(JSON.stringify(e)));
-    set({ run: replayMigrateEvents(run.jobId, [...events, ...missed]), syncError: null });
-  } catch (error) {
-    set({ syncError: toErrorValue(error) });
-  } finally {
-    catchingUp = false;
-    pending = [];
-    settleIfEnded();
-  }
-}
-
-/** A reloaded page picks up where it was: the open connection, and a migration still running. */
+/**
+ * A reloaded page picks up where it was: the open connection, then a migration still running
+ * (in that order, so that the running migration's page is the one shown).
+ */
 async function resume(): Promise<void> {
   try {
-    const [connections, jobs] = await Promise.all([engine().call('vcenter.connections', {}), engine().call('jobs.list', {})]);
+    const connections = await engine().call('vcenter.connections', {});
     const connection = connections[connections.length - 1];
     if (connection && !get().connection) {
       set({ connection, step: 'inventory', draft: { ...get().draft, server: connection.server.display, user: connection.user } });
       void loadInventory();
     }
-    const running = jobs.find((j) => j.kind === 'migrate' && j.state === 'running');
-    if (running && !get().run && !get().starting) {
-      set({ run: initialMigrateRun(running.jobId), step: 'run' });
-      await catchUp();
-    }
   } catch {
     // Nothing to resume is the usual case; a failure only means we cannot show it.
   }
+  await migrationJob.resume('migrate', () => set({ step: 'run' }));
 }
 
 let connected = false;
@@ -503,15 +458,9 @@ let connected = false;
 export function connectVcenterFeature(): void {
   if (connected) return;
   connected = true;
-  engine().onJobEvent(onJobEvent);
-  engine().onReconnect(() => void catchUp());
-  let resumed = false;
-  const resumeOnce = (state: string): void => {
-    if (resumed || state !== 'open') return;
-    resumed = true;
+  migrationJob.listen();
+  onceConnected(() => {
     void loadSavedLogins();
     void resume();
-  };
-  resumeOnce(useAppStore.getState().connection.state);
-  useAppStore.subscribe((s) => resumeOnce(s.connection.state));
+  });
 }
