@@ -1,4 +1,5 @@
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
+import { osFacts, osTitle } from '../../../shared/report-facts';
 import { escapeHtml as e, formatBytes } from './escape';
 import { barChart, COLORS, partitionLayout, usageChart } from './svg';
 
@@ -97,12 +98,6 @@ function appVersion(a: Application): string {
   return `${epoch}${a.version}${a.release ? `-${a.release}` : ''}`;
 }
 
-function osTitle(report: InspectionReport): string {
-  const os = report.os;
-  if (os.type === 'unknown') return 'No operating system found';
-  const name = os.productName && !/^\d/.test(os.productName) ? os.productName : [os.distro, os.productName].filter(Boolean).join(' ');
-  return `${name || os.type}${os.hostname ? ` — ${os.hostname}` : ''}`;
-}
 
 export function renderInspectionHtml(report: InspectionReport, options: RenderOptions = {}): string {
   const title = options.title ?? osTitle(report);
@@ -111,22 +106,11 @@ export function renderInspectionHtml(report: InspectionReport, options: RenderOp
   const parts: string[] = [];
 
   // Overview
-  const os = report.os;
   parts.push(
     `<section id="overview"><h2>Overview</h2><div class="verdict"><span class="badge" style="background:${verdict.color}">${e(verdict.label)}</span><span>${e(verdict.text)}</span></div>
 <p class="counts"><span style="color:${COLORS.blocker}">${s.blockers} blocker${s.blockers === 1 ? '' : 's'}</span><span style="color:#8f6800">${s.warnings} warning${s.warnings === 1 ? '' : 's'}</span><span style="color:${COLORS.info}">${s.infos} note${s.infos === 1 ? '' : 's'}</span></p>
 ${dl([
-  ['Operating system', os.type === 'unknown' ? 'none found' : os.type],
-  ['Distribution', os.distro],
-  ['Product', os.productName],
-  ['Variant', os.productVariant],
-  ['Version', os.majorVersion === null ? null : `${os.majorVersion}.${os.minorVersion ?? 0}${os.build ? ` (build ${os.build})` : ''}`],
-  ['Architecture', os.arch],
-  ['Hostname', os.hostname],
-  ['Firmware', os.firmware === 'unknown' ? report.boot.firmware : os.firmware],
-  ['osinfo', os.osinfo],
-  ['Packages', [os.packageFormat, os.packageManagement].filter(Boolean).join(' / ') || null],
-  ['Root file system', os.root],
+  ...osFacts(report),
   ['Disks', report.disks.map((d) => `${d.id}: ${d.format}, ${formatBytes(d.virtualSize)} virtual, ${formatBytes(d.allocatedSize)} allocated`).join('; ')],
 ])}</section>`,
   );

@@ -2,31 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
 import { readReportFile, writeReportHtml } from '../../../electron/engine/report/files';
-import { INSPECTION_REPORT_KIND, INSPECTION_SCHEMA_VERSION, InspectionReport } from '../../../shared/contract/models/inspection';
+import { emptyInspectionReport } from '../../support/empty-inspection-report';
 
-const report = InspectionReport.parse({
-  schemaVersion: INSPECTION_SCHEMA_VERSION,
-  kind: INSPECTION_REPORT_KIND,
-  generatedAt: '2026-11-25T20:00:00.000Z',
-  durationMs: 1000,
-  producer: { hyper2kvm: '0.1.0', libguestfs: null },
-  disks: [],
-  os: noOsIdentity(),
-  operatingSystems: [],
-  filesystems: [],
-  mountpoints: [],
-  driveLetters: [],
-  applications: [],
-  network: [],
-  boot: { firmware: 'unknown', esp: null },
-  linux: null,
-  windows: null,
-  findings: [],
-  summary: { readiness: 'ready', blockers: 0, warnings: 0, infos: 0 },
-  notes: [],
-});
+const report = emptyInspectionReport();
 
 describe('report files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'h2k-report-files-'));

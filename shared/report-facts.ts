@@ -1,0 +1,49 @@
+import type { InspectionReport } from './contract/models/inspection';
+
+/**
+ * The OS identity of an inspection report as label/value rows, for both places that show it: the
+ * report viewer and the self-contained HTML export must say the same thing about the same guest.
+ */
+
+export type FactRow = [label: string, value: string];
+
+/** The guest's name as a heading: the product, or the distribution when the product is a bare version. */
+export function osTitle(report: InspectionReport): string {
+  const os = report.os;
+  if (os.type === 'unknown') return 'No operating system found';
+  // libguestfs names Debian's product after /etc/debian_version ("12.15"): lead with the distribution then.
+  const name = os.productName && !/^\d/.test(os.productName) ? os.productName : [capitalize(os.distro ?? os.type), os.productName].filter(Boolean).join(' ');
+  return `${name}${os.hostname ? ` — ${os.hostname}` : ''}`;
+}
+
+function capitalize(text: string): string {
+  return text ? text[0]!.toUpperCase() + text.slice(1) : text;
+}
+
+/** BIOS or UEFI, and for UEFI the ESP and whether it has the fallback loader KVM boots from. */
+export function firmwareText(report: InspectionReport): string {
+  const firmware = report.os.firmware === 'unknown' ? report.boot.firmware : report.os.firmware;
+  const esp = report.boot.esp;
+  if (firmware === 'uefi') return esp ? `UEFI (ESP ${esp.device}${esp.fallbackLoader ? ', fallback loader present' : ', no fallback loader'})` : 'UEFI';
+  return firmware === 'bios' ? 'BIOS' : 'unknown';
+}
+
+/** The OS identity, leaving out what is unknown. */
+export function osFacts(report: InspectionReport): FactRow[] {
+  const os = report.os;
+  const rows: Array<[string, string | number | null | undefined]> = [
+    ['Operating system', os.type === 'unknown' ? 'none found' : os.type],
+    ['Distribution', os.distro],
+    ['Product', os.productName],
+    ['Variant', os.productVariant],
+    ['Version', os.majorVersion === null ? null : `${os.majorVersion}.${os.minorVersion ?? 0}${os.build ? ` (build ${os.build})` : ''}`],
+    ['Architecture', os.arch],
+    ['Hostname', os.hostname],
+    ['Firmware', firmwareText(report)],
+    ['osinfo', os.osinfo],
+    ['Packages', [os.packageFormat, os.packageManagement].filter(Boolean).join(' / ') || null],
+    ['Root file system', os.root],
+    ['Other operating systems', report.operatingSystems.length > 1 ? report.operatingSystems.filter((o) => o.root !== os.root).map((o) => `${o.productName ?? o.type} on ${o.root ?? '?'}`).join(', ') : null],
+  ];
+  return rows.filter((r): r is [string, string | number] => r[1] !== null && r[1] !== undefined && r[1] !== '').map(([k, v]) => [k, String(v)]);
+}
