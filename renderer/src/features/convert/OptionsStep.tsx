@@ -15,7 +15,6 @@ import {
   Label,
   List,
   ListItem,
-  Radio,
   Spinner,
   TextInput,
   Title,
@@ -25,6 +24,7 @@ import { formatBytes } from '../../../../shared/format';
 import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
+import { OutputFormatFields } from '../../components/OutputFormatFields';
 import { nameProblem, outDirProblem, startProblems } from './options';
 import { goTo, schedulePreview, startConversion, updateDraft, useConvertStore } from './store';
 
@@ -109,20 +109,7 @@ export function OptionsStep(): ReactNode {
           if (problems.length === 0) void startConversion();
         }}
       >
-        <FormGroup label="Format" role="radiogroup" fieldId="format" isInline>
-          <Radio id="format-qcow2" name="format" label="qcow2" description="Thin, snapshots, the libvirt default" isChecked={draft.format === 'qcow2'} onChange={() => updateDraft({ format: 'qcow2' })} />
-          <Radio id="format-raw" name="format" label="raw" description="Plain bytes, sparse on disk" isChecked={draft.format === 'raw'} onChange={() => updateDraft({ format: 'raw' })} />
-        </FormGroup>
-        <FormGroup fieldId="compress" label="Compression">
-          <Checkbox
-            id="compress"
-            label="Compress the output"
-            description={draft.format === 'qcow2' ? 'Smaller file, slower conversion and slower reads of compressed clusters.' : 'Only qcow2 can be compressed.'}
-            isChecked={draft.format === 'qcow2' && draft.compress}
-            isDisabled={draft.format !== 'qcow2'}
-            onChange={(_e, v) => updateDraft({ compress: v })}
-          />
-        </FormGroup>
+        <OutputFormatFields idPrefix="" format={draft.format} compress={draft.compress} onChange={updateDraft} />
         <FormGroup label="Destination folder" fieldId="out-dir" isRequired>
           <InputGroup>
             <InputGroupItem isFill>

@@ -19,7 +19,6 @@ import {
   Label,
   List,
   ListItem,
-  Radio,
   Spinner,
   TextInput,
   Title,
@@ -27,6 +26,7 @@ import {
 import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
+import { OutputFormatFields } from '../../components/OutputFormatFields';
 import { nameProblem, outDirProblem } from '../convert/options';
 import { POWER_TEXT } from './inventory-model';
 import { limitProblem, startProblems, toPreflightRequest } from './migrate-options';
@@ -84,20 +84,7 @@ function MigrateForm({ vmId, onBrowse, nameInput }: { vmId: string; onBrowse: ()
             </HelperText>
           </FormHelperText>
         </FormGroup>
-        <FormGroup label="Format" role="radiogroup" fieldId="vc-format" isInline>
-          <Radio id="vc-format-qcow2" name="vc-format" label="qcow2" isChecked={draft.format === 'qcow2'} onChange={() => updateMigrateDraft({ format: 'qcow2' })} />
-          <Radio id="vc-format-raw" name="vc-format" label="raw" isChecked={draft.format === 'raw'} onChange={() => updateMigrateDraft({ format: 'raw' })} />
-        </FormGroup>
-        <FormGroup fieldId="vc-compress" label="Compression">
-          <Checkbox
-            id="vc-compress"
-            label="Compress the output"
-            description={draft.format === 'qcow2' ? 'Smaller file, slower conversion.' : 'Only qcow2 can be compressed.'}
-            isChecked={draft.format === 'qcow2' && draft.compress}
-            isDisabled={draft.format !== 'qcow2'}
-            onChange={(_e, v) => updateMigrateDraft({ compress: v })}
-          />
-        </FormGroup>
+        <OutputFormatFields idPrefix="vc-" format={draft.format} compress={draft.compress} onChange={updateMigrateDraft} />
         <FormGroup fieldId="vc-overwrite" label="Existing files">
           <Checkbox id="vc-overwrite" label="Replace outputs that already exist" isChecked={draft.overwrite} onChange={(_e, v) => updateMigrateDraft({ overwrite: v })} data-testid="migrate-overwrite" />
         </FormGroup>
