@@ -10,7 +10,7 @@ import type { VmdkSamples } from '../fixtures';
 import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { dropFiles, launchChromium } from '../support/browser';
+import { dropFiles, launchChromium, saveArtifact } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { notADisk, slowDisk } from '../support/e2e-disks';
 
@@ -57,12 +57,6 @@ async function shot(testId: string): Promise<Buffer> {
   const viewport = page.viewportSize()!;
   const height = Math.min(Math.ceil((box?.y ?? 0) + (box?.height ?? viewport.height)) + 40, viewport.height);
   return page.screenshot({ clip: { x: 0, y: 0, width: viewport.width, height } });
-}
-
-function artifact(name: string, png: Buffer): void {
-  const dir = join(repoRoot(), 'test-results', 'e2e');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), png);
 }
 
 function text(page: Page, testId: string): Promise<string> {
@@ -187,7 +181,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     expect(await blocker.innerText()).toContain(join(outDir, 'disk.qcow2'));
     expect(await page.getByTestId('start').isDisabled()).toBe(true);
     expect(await text(page, 'start-disabled-reasons')).toContain('already exists');
-    artifact('blocker.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('blocker.png', await page.screenshot({ fullPage: true }));
 
     // Replacing is an explicit choice: then Start is allowed; unticking blocks again.
     await page.getByTestId('overwrite').check();
@@ -231,7 +225,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     expect(shown).not.toMatch(/\n\s+at |\.ts:\d+|\.mjs:\d+/); // never a stack trace
     expect(await page.getByTestId('to-options').count()).toBe(0);
     await alert.getByRole('button', { name: 'Show evidence' }).click().catch(() => undefined); // not every error has evidence
-    artifact('bad-input.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('bad-input.png', await page.screenshot({ fullPage: true }));
 
     await alert.getByRole('button', { name: 'Choose another source' }).click();
     await alert.waitFor({ state: 'detached' });
@@ -318,7 +312,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
   it('leaves a screenshot of the Run and Result steps', async () => {
     expect(shots.run && shots.result).toBeTruthy();
     const composed = await composeScreenshot(shots.run!, shots.result!);
-    artifact('screenshot-convert.png', composed);
+    saveArtifact('screenshot-convert.png', composed);
     // The README's picture is refreshed only on request, so that test runs leave the tree clean.
     if (process.env.HYPER2KVM_UPDATE_SCREENSHOTS === '1') writeFileSync(join(repoRoot(), 'docs', 'screenshot-convert.png'), composed);
     expect(existsSync(join(repoRoot(), 'test-results', 'e2e', 'screenshot-convert.png'))).toBe(true);

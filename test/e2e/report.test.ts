@@ -8,7 +8,7 @@ import { InspectionReport } from '../../shared/contract/models/inspection';
 import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { dropFiles, launchChromium } from '../support/browser';
+import { dropFiles, launchChromium, saveArtifact } from '../support/browser';
 import type { Browser } from '../support/browser';
 
 /**
@@ -32,12 +32,6 @@ const pageProblems: string[] = [];
 
 function text(testId: string): Promise<string> {
   return page.getByTestId(testId).first().innerText();
-}
-
-function artifact(name: string, png: Buffer): void {
-  const dir = join(repoRoot(), 'test-results', 'e2e');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), png);
 }
 
 function pdfText(path: string): string {
@@ -92,7 +86,7 @@ describe('the report viewer in Chromium through the bridge', () => {
     expect(await alert.innerText()).toContain('not a hyper2kvm inspection report');
     expect(await text('error-hint')).toContain('inspection.json');
     expect(await page.getByTestId('report-view').count()).toBe(0);
-    artifact('report-home.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('report-home.png', await page.screenshot({ fullPage: true }));
   });
 
   it('opens a dropped report as saved: overview with OS, verdict, counts and the findings chart', async () => {
@@ -111,7 +105,7 @@ describe('the report viewer in Chromium through the bridge', () => {
     await chart.locator('svg.recharts-surface').waitFor();
     expect(await chart.locator('.recharts-bar-rectangle').count()).toBe(3);
     expect(await chart.locator('.recharts-label-list').textContent()).toMatch(/^3\s*4\s*1$/);
-    artifact('report-overview.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('report-overview.png', await page.screenshot({ fullPage: true }));
   });
 
   it('shows the findings grouped by severity, with evidence and the fix', async () => {
@@ -125,7 +119,7 @@ describe('the report viewer in Chromium through the bridge', () => {
     expect(await fstab.getByTestId('finding-fix').innerText()).toContain('Rewrite the entries to UUID= names');
     expect(await fstab.getByTestId('finding-fix').getAttribute('data-automatic')).toBe('true');
     expect(await page.getByTestId('finding').count()).toBe(report.findings.length);
-    artifact('report-findings.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('report-findings.png', await page.screenshot({ fullPage: true }));
   });
 
   it('draws file system usage and the partitions to scale', async () => {
@@ -138,7 +132,7 @@ describe('the report viewer in Chromium through the bridge', () => {
     expect(await segments.count()).toBe(1);
     expect(await segments.first().innerText()).toContain('sda1');
     expect(await text('filesystems')).toContain('5b2d7c1e-8a34-4f0e-9c61-2f7d9e4a1b03');
-    artifact('report-storage.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('report-storage.png', await page.screenshot({ fullPage: true }));
   });
 
   it('lists packages in a searchable, sortable table, and the services and boot facts', async () => {
@@ -197,7 +191,7 @@ describe('the report viewer in Chromium through the bridge', () => {
     await page.locator('[data-testid="export-pdf"]:not([disabled])').waitFor({ timeout: 120_000 });
     expect(await failure.count()).toBe(0);
     expect(statSync(join(outDir, 'legacy.pdf')).mtimeMs).toBeGreaterThan(before); // replaced by a new print
-    artifact('report-exports.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('report-exports.png', await page.screenshot({ fullPage: true }));
   });
 
   it('keeps a report with 5000 packages smooth: only the rows in view are in the page', async () => {

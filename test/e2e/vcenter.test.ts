@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -9,10 +9,9 @@ import { connectVsphere } from '../../electron/engine/vsphere/connect';
 import { sessionFileAccess, uploadDatastoreFile } from '../../electron/engine/vsphere/datastore-download';
 import { vmdkSamples } from '../fixtures';
 import type { VmdkSamples } from '../fixtures';
-import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium } from '../support/browser';
+import { launchChromium, saveArtifact } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { startVcsim } from '../support/vcsim/harness';
 import type { Vcsim } from '../support/vcsim/harness';
@@ -40,12 +39,6 @@ let page: Page;
 let samples: VmdkSamples;
 const pageProblems: string[] = [];
 const shots: Record<string, Buffer> = {};
-
-function artifact(name: string, png: Buffer): void {
-  const dir = join(repoRoot(), 'test-results', 'e2e');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), png);
-}
 
 const text = (testId: string): Promise<string> => page.getByTestId(testId).first().innerText();
 const server = (): string => `127.0.0.1:${vcsim.port}`;
@@ -378,7 +371,7 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
   });
 
   it('leaves screenshots of the trust prompt, the pre-flight, the run, the result and the changed certificate', () => {
-    for (const [name, png] of Object.entries(shots)) artifact(`vcenter-${name}.png`, png);
+    for (const [name, png] of Object.entries(shots)) saveArtifact(`vcenter-${name}.png`, png);
     expect(Object.keys(shots).sort()).toEqual(['changed', 'preflight', 'result', 'run', 'trust']);
   });
 });

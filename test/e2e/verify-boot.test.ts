@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +10,9 @@ import { kvmWorks } from '../../electron/engine/core/accel';
 import { domainNames, dumpXml, virsh } from '../../electron/engine/libvirt/virsh';
 import { debianGuest } from '../fixtures';
 import type { DebianGuest } from '../fixtures';
-import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium } from '../support/browser';
+import { launchChromium, saveArtifact } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { ensureLibvirtd } from '../support/libvirtd';
 import type { LibvirtdHandle } from '../support/libvirtd';
@@ -40,12 +39,6 @@ const pageProblems: string[] = [];
 
 function text(testId: string): Promise<string> {
   return page.getByTestId(testId).first().innerText();
-}
-
-function artifact(name: string, png: Buffer): void {
-  const dir = join(repoRoot(), 'test-results', 'e2e');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, name), png);
 }
 
 /** The verification domains of this test's bridge (other engineers' jobs do not count). */
@@ -143,7 +136,7 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     expect(await page.getByTestId('define').isDisabled()).toBe(true);
     await page.getByTestId('vm-name').fill(name);
     await expect.poll(() => xml.innerText(), { timeout: 30_000 }).toContain(`<name>${name}</name>`);
-    artifact('create-vm.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('create-vm.png', await page.screenshot({ fullPage: true }));
 
     // Define: libvirt has the domain as previewed, on the disk the conversion wrote.
     await page.locator('[data-testid="define"]:not([disabled])').click();
@@ -168,7 +161,7 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     await page.getByTestId('boot-screenshot').waitFor({ timeout: 60_000 });
     expect(await imageShown('boot-screenshot')).toBe(true);
     expect(await page.locator('[data-testid="milestone"][data-kind="firmware"]').getAttribute('data-state')).toBe('reached');
-    artifact('verify-boot-running.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('verify-boot-running.png', await page.screenshot({ fullPage: true }));
 
     // The verdict, with its reason and evidence.
     const verdict = page.getByTestId('boot-verdict');
@@ -185,7 +178,7 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     const stored = JSON.parse(readFileSync(join(evidenceFolder, '..', 'boot-verification.json'), 'utf8')) as { verdict: string; evidence: { finalScreenshot: string } };
     expect(stored.verdict).toBe('booted');
     expect(await page.getByTestId('boot-screenshot').getAttribute('data-name')).toBe(stored.evidence.finalScreenshot.split('/').at(-1));
-    artifact('verify-boot.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('verify-boot.png', await page.screenshot({ fullPage: true }));
     expect(await verificationDomains()).toEqual([]);
 
     // The VM is removed on request; its disk stays.
@@ -221,7 +214,7 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     expect(await text('boot-excerpt')).toContain('Boot failed: not a bootable disk');
     expect(await page.locator('[data-testid="milestone"][data-kind="bootloader"]').getAttribute('data-state')).toBe('stopped');
     await expect.poll(() => imageShown('boot-screenshot'), { timeout: 20_000 }).toBe(true);
-    artifact('verify-boot-failed.png', await page.screenshot({ fullPage: true }));
+    saveArtifact('verify-boot-failed.png', await page.screenshot({ fullPage: true }));
   });
 
   it('cancels a verification while the guest boots: the UI says so, the temporary VM is gone', async () => {

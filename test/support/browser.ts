@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import { repoRoot } from '../fixtures/cache-dir';
 
 /** Debian's Chromium: Playwright's own browser download is blocked on our machines. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -79,4 +80,11 @@ export async function dropFiles(page: Page, targetSelector: string, paths: reado
   await page.evaluate(CREATE_INPUT);
   await page.locator(`#${DROP_INPUT_ID}`).setInputFiles([...paths]);
   return page.evaluate<number>(`${DISPATCH_DROP}(${JSON.stringify(targetSelector)})`);
+}
+
+/** Keeps a screenshot of an e2e test in test-results/e2e/ (for CI artifacts and the README). */
+export function saveArtifact(name: string, png: Buffer): void {
+  const dir = join(repoRoot(), 'test-results', 'e2e');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), png);
 }

@@ -10,8 +10,6 @@ import {
   FormHelperText,
   HelperText,
   HelperTextItem,
-  InputGroup,
-  InputGroupItem,
   Label,
   List,
   ListItem,
@@ -23,6 +21,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { formatBytes } from '../../../../shared/format';
 import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { DestinationFolderField } from '../../components/DestinationFolderField';
 import { FileBrowser } from '../../components/FileBrowser';
 import { OutputFormatFields } from '../../components/OutputFormatFields';
 import { nameProblem, outDirProblem, startProblems } from './options';
@@ -110,23 +109,16 @@ export function OptionsStep(): ReactNode {
         }}
       >
         <OutputFormatFields idPrefix="" format={draft.format} compress={draft.compress} onChange={updateDraft} />
-        <FormGroup label="Destination folder" fieldId="out-dir" isRequired>
-          <InputGroup>
-            <InputGroupItem isFill>
-              <TextInput id="out-dir" value={draft.outDir} onChange={(_e, v) => updateDraft({ outDir: v })} validated={outDir ? 'error' : 'default'} data-testid="out-dir" />
-            </InputGroupItem>
-            <InputGroupItem>
-              <Button variant="control" onClick={() => setBrowsing(true)} data-testid="browse-out-dir">
-                Browse…
-              </Button>
-            </InputGroupItem>
-          </InputGroup>
-          <FormHelperText>
-            <HelperText>
-              <HelperTextItem variant={outDir ? 'error' : 'default'}>{outDir ?? 'Created if it does not exist yet (its parent must).'}</HelperTextItem>
-            </HelperText>
-          </FormHelperText>
-        </FormGroup>
+        <DestinationFolderField
+          id="out-dir"
+          value={draft.outDir}
+          problem={outDir}
+          hint="Created if it does not exist yet (its parent must)."
+          onChange={(v) => updateDraft({ outDir: v })}
+          onBrowse={() => setBrowsing(true)}
+          testId="out-dir"
+          browseTestId="browse-out-dir"
+        />
         <FormGroup label="Output name" fieldId="out-name" isRequired>
           <TextInput id="out-name" value={draft.name} onChange={(_e, v) => updateDraft({ name: v })} validated={name ? 'error' : 'default'} data-testid="out-name" />
           <FormHelperText>

@@ -25,6 +25,7 @@ import {
 } from '@patternfly/react-core';
 import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { DestinationFolderField } from '../../components/DestinationFolderField';
 import { FileBrowser } from '../../components/FileBrowser';
 import { OutputFormatFields } from '../../components/OutputFormatFields';
 import { nameProblem, outDirProblem } from '../convert/options';
@@ -57,23 +58,16 @@ function MigrateForm({ vmId, onBrowse, nameInput }: { vmId: string; onBrowse: ()
           if (problems.length === 0) void startMigration();
         }}
       >
-        <FormGroup label="Destination folder" fieldId="vc-out-dir" isRequired>
-          <InputGroup>
-            <InputGroupItem isFill>
-              <TextInput id="vc-out-dir" value={draft.outDir} onChange={(_e, v) => updateMigrateDraft({ outDir: v })} validated={outDir ? 'error' : 'default'} data-testid="migrate-out-dir" />
-            </InputGroupItem>
-            <InputGroupItem>
-              <Button variant="control" onClick={onBrowse} data-testid="migrate-browse">
-                Browse…
-              </Button>
-            </InputGroupItem>
-          </InputGroup>
-          <FormHelperText>
-            <HelperText>
-              <HelperTextItem variant={outDir ? 'error' : 'default'}>{outDir ?? 'The disks are downloaded and converted here (created if it does not exist yet).'}</HelperTextItem>
-            </HelperText>
-          </FormHelperText>
-        </FormGroup>
+        <DestinationFolderField
+          id="vc-out-dir"
+          value={draft.outDir}
+          problem={outDir}
+          hint="The disks are downloaded and converted here (created if it does not exist yet)."
+          onChange={(v) => updateMigrateDraft({ outDir: v })}
+          onBrowse={onBrowse}
+          testId="migrate-out-dir"
+          browseTestId="migrate-browse"
+        />
         <FormGroup label="Name" fieldId="vc-name" isRequired>
           <TextInput id="vc-name" ref={nameInput} value={draft.name} onChange={(_e, v) => updateMigrateDraft({ name: v })} validated={name ? 'error' : 'default'} data-testid="migrate-name" />
           <FormHelperText>
