@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -174,7 +172,7 @@ export class LoopbackServer {
   }
 
   async #readLocal(file: StagedFile, start: number, last: number): Promise<Buffer> {
-    const handle = await openCurrent(file);
+    const handle = await file.open();
     try {
       const bytes = Buffer.alloc(last - start + 1);
       let read = 0;
@@ -202,7 +200,7 @@ export class LoopbackServer {
   }
 
   async #serveLocal(file: StagedFile, start: number, last: number, partial: boolean, res: ServerResponse, signal: AbortSignal): Promise<void> {
-    const handle = await openCurrent(file);
+    const handle = await file.open();
     try {
       file.noteServed(last + 1);
       writeHead(res, partial, start, last, file.size);
@@ -230,17 +228,6 @@ export class LoopbackServer {
       },
       { signal, ...(bucket ? { bucket } : {}) },
     );
-  }
-}
-
-/** The .part while the file downloads, the file itself once complete (the rename may happen in between). */
-async function openCurrent(file: StagedFile): Promise<FileHandle> {
-  const first = file.complete ? file.path : file.partPath;
-  try {
-    return await open(first, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return open(first === file.path ? file.partPath : file.path, 'r');
   }
 }
 

@@ -23,12 +23,14 @@ import { chainFiles, HEAD_BYTES, locationOf, localNameFor, MAX_CHAIN_LINKS, plan
 import type { ChainLinkPlan } from './chain-plan';
 import type { Connection } from './connections';
 import './error-codes';
+import { convertFlatWhileDownloading, flatPieces } from './flat-convert';
+import type { FlatPiece } from './flat-convert';
 import { LoopbackServer } from './loopback-server';
 import { PartsProgress } from './parts-progress';
 import { outputPathsFor, runPreflight } from './preflight-facts';
 import { readHead } from './remote-read';
 import { StagedFile } from './staged-file';
-import { serverIdentity, stagedBytes, Staging, stagingDirFor } from './staging';
+import { flushStaged, serverIdentity, stagedBytes, Staging, stagingDirFor } from './staging';
 
 /**
  * Migrating a VM from vCenter: one job that downloads every file of each disk chain into a
@@ -98,6 +100,8 @@ interface Lane {
   /** In download order. */
   files: StagedFile[];
   spec: Record<string, unknown>;
+  /** Set when the disk is flat and converts straight from the staging file (flat-convert.ts). */
+  flat: FlatPiece[] | undefined;
   virtualSize: number;
   final: string;
   partial: string;
@@ -244,7 +248,9 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
           if (disk.capacityBytes > 0 && virtualSize !== disk.capacityBytes) ctx.log('warn', `${label}: vCenter says ${formatBytes(disk.capacityBytes)}, the disk's files say ${formatBytes(virtualSize)}; the files win.`);
           const final = outputs[i]!;
           const resumedBytes = files.reduce((sum, f) => sum + f.available, 0);
-          lanes.push({ diskId, label, links, files, spec, virtualSize, final, partial: partialPath(final, job.id), cursor: 0, started: deferred(), startedAt: 0, endedAt: 0, resumedBytes, aheadBytes: 0, results: [] });
+          // Compressed clusters cannot be written through a window: compressing reads over loopback.
+          const flat = options.compress ? undefined : flatPieces(links, files, virtualSize);
+          lanes.push({ diskId, label, links, files, spec, flat, virtualSize, final, partial: partialPath(final, job.id), cursor: 0, started: deferred(), startedAt: 0, endedAt: 0, resumedBytes, aheadBytes: 0, results: [] });
           ctx.log('info', `${label}: ${links.length > 1 ? `snapshot chain of ${links.length}, ` : ''}${links[0]!.createType}, ${files.length} file(s), ${formatBytes(files.reduce((s, f) => s + f.size, 0))} to fetch${resumedBytes > 0 ? ` (${formatBytes(resumedBytes)} already here)` : ''}, ${formatBytes(virtualSize)} virtual`);
         }
       }), null);
@@ -282,6 +288,9 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
                 ...(bucket ? { bucket } : {}),
                 maxAttempts: options.retries,
                 serverId: identity.server,
+                // The file is converted as it arrives and deleted after a success; a failed job
+                // flushes what it keeps (keepForResume).
+                flushOnComplete: false,
                 onWritten: (bytes) => {
                   file.setAvailable(bytes);
                   // Waiters need every byte count; the progress meter does not.
@@ -327,17 +336,25 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
           const begun = Date.now();
           ctx.log('info', `Converting ${lane.label} → ${lane.final} (${options.format}${options.compress ? ', compressed' : ''}) while it downloads`);
           try {
-            await tools.run('qemu-img', ['convert', '-p', '-m', String(CONVERT_READS), ...(options.compress ? ['-c'] : []), '-O', options.format, `json:${JSON.stringify(lane.spec)}`, lane.partial], {
-              signal,
-              failureCode: 'CONVERT_FAILED',
-              failureHint: 'The disk could not be converted; the reason is in the qemu-img output below. Nothing was written at the destination.',
-              onStdoutLine: (line) => {
-                const fraction = parseProgressLine(line);
-                if (fraction === null) return;
-                convertProgress.update(lane.diskId, fraction * lane.virtualSize);
-                report();
-              },
-            });
+            const onBytes = (bytes: number): void => {
+              convertProgress.update(lane.diskId, bytes);
+              report();
+            };
+            if (lane.flat) {
+              ctx.log('debug', `${lane.label}: flat extents, converted window by window from the staging folder`);
+              await convertFlatWhileDownloading({ tools, pieces: lane.flat, virtualSize: lane.virtualSize, format: options.format, output: lane.partial, signal, onProgress: onBytes });
+            } else {
+              ctx.log('debug', `${lane.label}: read by qemu-img through the loopback server`);
+              await tools.run('qemu-img', ['convert', '-p', '-m', String(CONVERT_READS), ...(options.compress ? ['-c'] : []), '-O', options.format, `json:${JSON.stringify(lane.spec)}`, lane.partial], {
+                signal,
+                failureCode: 'CONVERT_FAILED',
+                failureHint: 'The disk could not be converted; the reason is in the qemu-img output below. Nothing was written at the destination.',
+                onStdoutLine: (line) => {
+                  const fraction = parseProgressLine(line);
+                  if (fraction !== null) onBytes(fraction * lane.virtualSize);
+                },
+              });
+            }
           } catch (error) {
             // A failed download makes qemu-img fail too; the download's error is the one that explains.
             const cause = lane.files.find((f) => f.failure)?.failure;
@@ -442,5 +459,6 @@ async function keepForResume(job: JobHandle, dir: string): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     return;
   }
+  await flushStaged(dir);
   job.log('info', `Kept ${formatBytes(bytes)} already downloaded in ${dir}: migrate this VM into the same folder again to resume, or discard them (migrate.discardDownloads).`);
 }

@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { engineError } from '../../../shared/contract/errors';
 import type { EngineError } from '../../../shared/contract/errors';
 import { cancelledError, EngineFailure } from '../core/errors';
@@ -44,6 +46,21 @@ export class StagedFile {
 
   get partPath(): string {
     return partPath(this.path);
+  }
+
+  /**
+   * Opens the bytes on disk for reading: the .part while the file downloads, the file itself once
+   * complete. The download renames one into the other when it ends, perhaps between the check
+   * and the open, so the other name is tried too. The handle stays valid across the rename.
+   */
+  async open(): Promise<FileHandle> {
+    const first = this.complete ? this.path : this.partPath;
+    try {
+      return await open(first, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      return open(first === this.path ? this.partPath : this.path, 'r');
+    }
   }
 
   get available(): number {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { PassThrough, Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -10,6 +10,7 @@ import { cancelledError, EngineFailure, fail, fromErrno, isAbortError } from '..
 import './error-codes';
 import { classifyNetworkError, isRetryableNetworkError, networkErrorToError } from './network-errors';
 import type { VsphereSession } from './session';
+import { sinkClosed, sparseFileSink } from './sparse-file-sink';
 import { TokenBucket, throttle } from './token-bucket';
 
 /**
@@ -245,6 +246,13 @@ export interface DownloadOptions {
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * Flush the complete file to the disk before renaming it (default true). A caller that
+   * consumes the file at once and deletes it afterwards passes false and flushes only what it
+   * keeps (the migration does, when a job fails and its downloads stay for a resume): a flush of
+   * a multi-GiB file waits for the disk to write all of it.
+   */
+  flushOnComplete?: boolean;
 }
 
 export interface DownloadResult {
@@ -396,15 +404,15 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
       }
       const startAt = decision.action === 'append' ? from : 0;
       if (decision.action === 'replace' && from > 0) log(`${description}: the server sent the whole file instead of the rest; starting over`);
+      const sink = sparseFileSink(part, decision.action === 'append' ? 'resume' : 'new', startAt, written);
       try {
-        await pipeline(
-          response.body,
-          bucket ? throttle(bucket, signal) : new PassThrough(),
-          counter(startAt, (done) => progress(done, total)),
-          fileSink(part, decision.action === 'append' ? 'a' : 'w', startAt, written),
-          { signal },
-        );
+        // Every stage costs per 16 KiB record: the throttle joins only when there is a limit.
+        const count = counter(startAt, (done) => progress(done, total));
+        await (bucket ? pipeline(response.body, throttle(bucket, signal), count, sink, { signal }) : pipeline(response.body, count, sink, { signal }));
       } catch (error) {
+        // The sink writes what it holds before it closes, and the pipeline may settle first: wait,
+        // or the next attempt would measure the .part (and resume) while a write is still going.
+        await sinkClosed(sink);
         if (signal?.aborted || isAbortError(error)) cancelled();
         if (error instanceof EngineFailure) throw error;
         const code = (error as NodeJS.ErrnoException).code;
@@ -431,7 +439,7 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
     if (total !== undefined && finalSize !== total) {
       return fail('VSPHERE_DOWNLOAD_FAILED', `${description} arrived with ${finalSize} bytes instead of ${total}.`, 'Try again; the .part is kept so the download can resume.', { details: { server: access.server, file: description, bytes: finalSize, expected: total } });
     }
-    await syncFile(part);
+    if (options.flushOnComplete !== false) await flushFile(part);
     await rename(part, destination);
     await rm(sidecarFile, { force: true });
     progress(finalSize, finalSize, true);
@@ -442,46 +450,6 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
     if (typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall) throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException));
     throw error;
   }
-}
-
-/**
- * Writes a body into the .part and reports the bytes that have reached the file after each write
- * (a write stream only says when everything is done).
- */
-function fileSink(path: string, flags: 'a' | 'w', startAt: number, onWritten: (bytesOnDisk: number) => void): Writable {
-  let handle: Awaited<ReturnType<typeof open>> | undefined;
-  let position = startAt;
-  return new Writable({
-    highWaterMark: 1024 * 1024,
-    construct(callback) {
-      open(path, flags).then(
-        (opened) => {
-          handle = opened;
-          if (flags === 'w') onWritten(0);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
-    },
-    writev(chunks, callback) {
-      const buffers = chunks.map((c) => c.chunk as Buffer);
-      handle!.writev(buffers).then(
-        ({ bytesWritten }) => {
-          position += bytesWritten;
-          onWritten(position);
-          callback();
-        },
-        (error: Error) => callback(error),
-      );
-    },
-    final(callback) {
-      handle!.close().then(() => callback(), (error: Error) => callback(error));
-    },
-    destroy(error, callback) {
-      if (!handle) return callback(error);
-      handle.close().then(() => callback(error), () => callback(error));
-    },
-  });
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
@@ -510,7 +478,8 @@ function progressReporter(onProgress: DownloadOptions['onProgress']): (done: num
   };
 }
 
-async function syncFile(file: string): Promise<void> {
+/** Waits until the file's data is on the disk (fdatasync). */
+export async function flushFile(file: string): Promise<void> {
   const handle = await open(file, 'r+');
   try {
     await handle.datasync();

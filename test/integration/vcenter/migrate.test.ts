@@ -5,6 +5,7 @@ import { MigrateResult } from '../../../shared/contract/api/vcenter';
 import type { JobEvent } from '../../../shared/contract/events';
 import { vmdkSamples } from '../../fixtures';
 import type { VmdkSamples } from '../../fixtures';
+import { runCommand } from '../../../electron/engine/core/tool-runner';
 import { runTask } from '../../../electron/engine/vsphere/tasks';
 import { el, typed } from '../../../electron/engine/vsphere/xml';
 import { processesMatching } from '../../support/processes';
@@ -70,6 +71,18 @@ describe('migrating VMs from the real simulator', () => {
     expect(filesUnder(outDir)).toEqual([`${vmName}-disk1.qcow2`, `${vmName}-disk2.qcow2`]);
   });
 
+  it('a flat disk converted compressed: read through the loopback server instead (no compressed windows), identical', async () => {
+    const vmName = 'DC0_H0_VM1';
+    const outDir = join(env.work, 'out', 'flat-compressed');
+    const { end, events, result } = await migrate(env, connectionId, await vmIdByName(env.client, connectionId, vmName), { outDir, compress: true });
+    if (end.type === 'failed') throw new Error(JSON.stringify(end.error));
+    expect(events.some((e) => e.type === 'log' && e.message.includes('through the loopback server'))).toBe(true);
+    expect(await sameImage(result!.outputs[0]!.path, expected.get(vmName)!)).toBe(true);
+    const info = await runCommand('/usr/bin/qemu-img', ['check', '--output=json', result!.outputs[0]!.path], { okExitCodes: [0] });
+    expect((JSON.parse(info.stdout) as { 'compressed-clusters'?: number })['compressed-clusters']).toBeGreaterThan(0);
+    expect(filesUnder(outDir)).toEqual([`${vmName}.qcow2`]);
+  });
+
   it.each(KINDS)('%s: identical after conversion, metadata along, nothing left behind', async (kind, vmName) => {
     const outDir = join(env.work, 'out', kind);
     const vmId = await vmIdByName(env.client, connectionId, vmName);
@@ -89,6 +102,10 @@ describe('migrating VMs from the real simulator', () => {
     expect(result!.source).toMatchObject({ vmId, vmName });
     expect(result!.transfer.bytes).toBeGreaterThan(0);
     expect(result!.stagingDir).toBeNull();
+
+    // Flat disks convert straight from the staging folder; the others are read through the loopback server.
+    const route = events.some((e) => e.type === 'log' && e.message.includes('window by window from the staging folder')) ? 'staging' : 'loopback';
+    expect(route).toBe(kind === 'monolithicFlat' || kind === 'twoGbMaxExtentFlat' ? 'staging' : 'loopback');
 
     // Transfer and conversion ran as overlapping stages, each with per-disk progress.
     const started = events.filter((e): e is Extract<JobEvent, { type: 'stage-started' }> => e.type === 'stage-started').map((e) => e.stage);
