@@ -8,6 +8,7 @@
 // Usage: node scripts/build.mjs [--node-only]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +32,9 @@ const zodEnglishOnly = {
   },
 };
 const common = { plugins: [zodEnglishOnly], bundle: true, platform: 'node', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+
+// Chunk names carry a content hash: without this, every build would leave the last one's behind.
+rmSync(join(root, 'dist', 'node', 'chunks'), { recursive: true, force: true });
 
 await Promise.all([
   // Dependencies are bundled in: loading one file instead of hundreds from node_modules cuts the
