@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MigrateResult } from '../../../shared/contract/api/vcenter';
 import type { JobEvent } from '../../../shared/contract/events';
@@ -81,6 +81,20 @@ describe('migrating VMs from the real simulator', () => {
     const info = await runCommand('/usr/bin/qemu-img', ['check', '--output=json', result!.outputs[0]!.path], { okExitCodes: [0] });
     expect((JSON.parse(info.stdout) as { 'compressed-clusters'?: number })['compressed-clusters']).toBeGreaterThan(0);
     expect(filesUnder(outDir)).toEqual([`${vmName}.qcow2`]);
+  });
+
+  it('a flat disk to raw output: converted from the staging folder into a raw image, identical', async () => {
+    const vmName = 'DC0_H0_VM1';
+    const outDir = join(env.work, 'out', 'flat-raw');
+    const { end, events, result } = await migrate(env, connectionId, await vmIdByName(env.client, connectionId, vmName), { outDir, format: 'raw' });
+    if (end.type === 'failed') throw new Error(JSON.stringify(end.error));
+    expect(events.some((e) => e.type === 'log' && e.message.includes('window by window from the staging folder'))).toBe(true);
+    const output = result!.outputs[0]!;
+    expect(output.format).toBe('raw');
+    const info = await runCommand('/usr/bin/qemu-img', ['info', '--output=json', output.path], { okExitCodes: [0] });
+    expect((JSON.parse(info.stdout) as { format: string }).format).toBe('raw');
+    expect(await sameImage(output.path, expected.get(vmName)!)).toBe(true);
+    expect(filesUnder(outDir)).toEqual([basename(output.path)]);
   });
 
   it.each(KINDS)('%s: identical after conversion, metadata along, nothing left behind', async (kind, vmName) => {
