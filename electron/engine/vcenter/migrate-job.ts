@@ -30,7 +30,7 @@ import { PartsProgress } from './parts-progress';
 import { outputPathsFor, runPreflight } from './preflight-facts';
 import { readHead } from './remote-read';
 import { StagedFile } from './staged-file';
-import { flushStaged, serverIdentity, stagedBytes, Staging, stagingDirFor } from './staging';
+import { serverIdentity, stagedBytes, Staging, stagingDirFor } from './staging';
 
 /**
  * Migrating a VM from vCenter: one job that downloads every file of each disk chain into a
@@ -288,8 +288,11 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
                 ...(bucket ? { bucket } : {}),
                 maxAttempts: options.retries,
                 serverId: identity.server,
-                // The file is converted as it arrives and deleted after a success; a failed job
-                // flushes what it keeps (keepForResume).
+                // The file is converted as it arrives and deleted after a success: waiting for the
+                // disk to write it all would only delay the job. What a failed job keeps reaches
+                // the disk with the kernel's writeback (within ~30 s), like any other file; a
+                // flush there would make Cancel wait for it. A resume trusts a file only when its
+                // size matches, and file systems grow the on-disk size only with written data.
                 flushOnComplete: false,
                 onWritten: (bytes) => {
                   file.setAvailable(bytes);
@@ -459,6 +462,5 @@ async function keepForResume(job: JobHandle, dir: string): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     return;
   }
-  await flushStaged(dir);
   job.log('info', `Kept ${formatBytes(bytes)} already downloaded in ${dir}: migrate this VM into the same folder again to resume, or discard them (migrate.discardDownloads).`);
 }

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fail } from '../core/errors';
-import { flushFile } from '../vsphere/datastore-download';
 import './error-codes';
 
 /**
@@ -132,19 +131,6 @@ export async function stagedBytes(dir: string): Promise<number> {
     if (stats?.isFile()) total += stats.size;
   }
   return total;
-}
-
-/**
- * Flushes every file of the folder to the disk, so that what a failed job keeps for a resume
- * survives a crash of the machine too (the downloads skip the flush while the job runs).
- */
-export async function flushStaged(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
-    const path = join(dir, name);
-    const stats = await stat(path).catch(() => null);
-    if (stats?.isFile()) await flushFile(path).catch(() => undefined);
-  }
 }
 
 /** Deletes a staging folder, but only one of ours (its name and its manifest say so). */

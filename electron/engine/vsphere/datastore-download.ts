@@ -248,9 +248,8 @@ export interface DownloadOptions {
   retryMaxMs?: number;
   /**
    * Flush the complete file to the disk before renaming it (default true). A caller that
-   * consumes the file at once and deletes it afterwards passes false and flushes only what it
-   * keeps (the migration does, when a job fails and its downloads stay for a resume): a flush of
-   * a multi-GiB file waits for the disk to write all of it.
+   * consumes the file at once and deletes it afterwards passes false: a flush of a multi-GiB
+   * file waits for the disk to write all of it.
    */
   flushOnComplete?: boolean;
 }
@@ -479,7 +478,7 @@ function progressReporter(onProgress: DownloadOptions['onProgress']): (done: num
 }
 
 /** Waits until the file's data is on the disk (fdatasync). */
-export async function flushFile(file: string): Promise<void> {
+async function flushFile(file: string): Promise<void> {
   const handle = await open(file, 'r+');
   try {
     await handle.datasync();
