@@ -7,10 +7,11 @@ import { sanitizeOutputName } from '../../../shared/naming';
 import { toEngineError } from '../core/errors';
 import type { ToolRunner } from '../core/tool-runner';
 import { domainNames } from '../libvirt/virsh';
+import { checkPrivileges, DOWNLOAD_PRIVILEGES, POWER_OFF_PRIVILEGE } from '../vsphere/privileges';
 import { retrieveOne } from '../vsphere/property-collector';
 import type { VsphereSession } from '../vsphere/session';
 import { outputBoundBytes, preflightReport } from './preflight';
-import type { DestinationFacts, LibvirtFacts } from './preflight';
+import type { DestinationFacts, LibvirtFacts, PrivilegeFacts } from './preflight';
 import { serverIdentity, stagedBytes, stagingDirFor } from './staging';
 
 /** Gathering what the pre-flight rules look at: the VM, the destination folder, libvirt. */
@@ -78,6 +79,30 @@ export async function qemuReadsHttp(tools: ToolRunner, signal?: AbortSignal): Pr
   }
 }
 
+/** The datastore of "[ds] folder/file.vmdk". Pure. */
+function datastoreOf(dsPath: string): string | undefined {
+  return /^\[([^\]]+)\]/.exec(dsPath)?.[1];
+}
+
+/**
+ * Whether the account may download the VM's disk files (on every datastore holding one) and,
+ * when the VM is not off, power it off. One call; see vsphere/privileges.ts.
+ */
+export async function privilegeFacts(session: VsphereSession, vm: VmDetails, signal?: AbortSignal): Promise<PrivilegeFacts> {
+  const names = new Set(vm.downloads.flatMap((d) => d.chain.flatMap((link) => link.files.map((f) => datastoreOf(f.name)))).filter((n): n is string => n !== undefined));
+  const datastores = vm.datastores.filter((d) => names.has(d.name));
+  const askPower = vm.powerState !== 'poweredOff';
+  const entities = [...datastores.map((d) => ({ type: 'Datastore', value: d.id })), ...(askPower ? [{ type: 'VirtualMachine', value: vm.id }] : [])];
+  const check = await checkPrivileges(session, entities, [...DOWNLOAD_PRIVILEGES, ...(askPower ? [POWER_OFF_PRIVILEGE] : [])], signal);
+  if (!check.checked) return check;
+  const grantedOn = (type: string, id: string, privilege: string): boolean => check.entities.find((e) => e.entity.type === type && e.entity.value === id)?.granted.get(privilege) === true;
+  return {
+    checked: true,
+    missingOnDatastores: datastores.map((d) => ({ datastore: d.name, privileges: DOWNLOAD_PRIVILEGES.filter((p) => !grantedOn('Datastore', d.id, p)) })).filter((m) => m.privileges.length > 0),
+    mayPowerOff: !askPower || grantedOn('VirtualMachine', vm.id, POWER_OFF_PRIVILEGE),
+  };
+}
+
 export interface PreflightDeps {
   tools: ToolRunner;
   session: VsphereSession;
@@ -88,13 +113,14 @@ export async function runPreflight(vm: VmDetails, options: PreflightOptions, dep
   const outDir = resolve(options.outDir);
   const staging = stagingDirFor(outDir, { server: serverIdentity(deps.session.serviceContent.about, deps.session.server), vmId: vm.id, vmName: vm.name, ...(vm.instanceUuid ? { instanceUuid: vm.instanceUuid } : {}) });
   const outputs = outputPathsFor(vm, { ...options, outDir });
-  const [destination, libvirt, encrypted, alreadyDownloadedBytes, existing, httpDriver] = await Promise.all([
+  const [destination, libvirt, encrypted, alreadyDownloadedBytes, existing, httpDriver, privileges] = await Promise.all([
     destinationFacts(outDir),
     libvirtDomains(deps.tools, options.libvirt, deps.signal),
     isEncrypted(deps.session, vm.id, deps.signal),
     stagedBytes(staging),
     Promise.all(outputs.map((p) => stat(p).then(() => p, () => null))),
     qemuReadsHttp(deps.tools, deps.signal),
+    privilegeFacts(deps.session, vm, deps.signal),
   ]);
   return preflightReport({
     vm,
@@ -107,5 +133,6 @@ export async function runPreflight(vm: VmDetails, options: PreflightOptions, dep
     alreadyDownloadedBytes,
     outputBytes: outputBoundBytes(vm),
     converterReadsHttp: httpDriver,
+    privileges,
   });
 }

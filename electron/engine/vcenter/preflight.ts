@@ -1,6 +1,7 @@
 import type { PreflightAction, PreflightItem, PreflightReport } from '../../../shared/contract/api/vcenter';
 import type { VmDetails } from '../../../shared/contract/models/vsphere';
 import { formatBytes } from '../../../shared/format';
+import { DOWNLOAD_PRIVILEGES, POWER_OFF_PRIVILEGE } from '../vsphere/privileges';
 import { guestSupport } from './guest-os';
 
 /**
@@ -40,7 +41,19 @@ export interface PreflightFacts {
   outputBytes: number;
   /** qemu-img can read over HTTP (qemu-block-extra); undefined when not checked. */
   converterReadsHttp?: boolean;
+  /** What the vCenter account may do here; undefined when not asked. */
+  privileges?: PrivilegeFacts;
 }
+
+export type PrivilegeFacts =
+  | {
+      checked: true;
+      /** Datastores holding files of the VM's disks, with the download privileges the account lacks there. */
+      missingOnDatastores: Array<{ datastore: string; privileges: string[] }>;
+      /** The account may power the VM off (asked only when it is not off already). */
+      mayPowerOff: boolean;
+    }
+  | { checked: false; reason: string };
 
 /** Room kept free beyond the estimates: file system metadata, job records, logs. */
 export const SPACE_MARGIN_BYTES = 256 * 1024 * 1024;
@@ -69,6 +82,10 @@ export function preflightItems(facts: PreflightFacts): PreflightItem[] {
   const items: PreflightItem[] = [];
 
   // Power state: the disks of a running VM change under the copy (and ESXi locks them).
+  const privileges = facts.privileges;
+  // Offering Power off to an account that may not would only fail later, and cryptically.
+  const mayPowerOff = privileges?.checked !== true || privileges.mayPowerOff;
+  const cannotPowerOff = `This account may not power it off or shut it down (it lacks ${POWER_OFF_PRIVILEGE}): do it in vSphere with an account that may, or from inside the guest, then check again.`;
   if (vm.powerState === 'poweredOn') {
     const toolsRunning = vm.toolsRunningStatus === 'guestToolsRunning';
     items.push(
@@ -77,12 +94,34 @@ export function preflightItems(facts: PreflightFacts): PreflightItem[] {
         'blocker',
         'The VM is running',
         `${vm.name} is powered on: its disks change while they would be copied, and ESXi locks them.`,
-        toolsRunning ? 'Shut the guest down (clean, through VMware Tools) or power the VM off, then check again.' : 'Shut the guest down from inside, or power the VM off (VMware Tools is not running, so a clean shutdown from here is not possible), then check again.',
-        { actions: toolsRunning ? [SHUTDOWN, POWER_OFF] : [POWER_OFF] },
+        !mayPowerOff ? cannotPowerOff : toolsRunning ? 'Shut the guest down (clean, through VMware Tools) or power the VM off, then check again.' : 'Shut the guest down from inside, or power the VM off (VMware Tools is not running, so a clean shutdown from here is not possible), then check again.',
+        { actions: !mayPowerOff ? [] : toolsRunning ? [SHUTDOWN, POWER_OFF] : [POWER_OFF] },
       ),
     );
   } else if (vm.powerState === 'suspended') {
-    items.push(item('suspended', 'blocker', 'The VM is suspended', `${vm.name} is suspended: its memory state is on the datastore and its disks are not in a consistent state for a copy.`, 'Resume it and shut it down cleanly; or power it off, which discards the suspended state.', { actions: [{ ...POWER_OFF, confirm: 'Power off the suspended VM? Its suspended state (open programs, unsaved work) is discarded.' }] }));
+    items.push(
+      item('suspended', 'blocker', 'The VM is suspended', `${vm.name} is suspended: its memory state is on the datastore and its disks are not in a consistent state for a copy.`, mayPowerOff ? 'Resume it and shut it down cleanly; or power it off, which discards the suspended state.' : cannotPowerOff, {
+        actions: mayPowerOff ? [{ ...POWER_OFF, confirm: 'Power off the suspended VM? Its suspended state (open programs, unsaved work) is discarded.' }] : [],
+      }),
+    );
+  }
+
+  // Privileges: a refused download should be found now, not half-way through the copy.
+  if (privileges?.checked === true) {
+    for (const { datastore, privileges: lacking } of privileges.missingOnDatastores) {
+      items.push(
+        item(
+          'download-privileges',
+          'blocker',
+          'The account may not download the disks',
+          `The vCenter account lacks ${lacking.join(' and ')} on the datastore ${datastore}, which holds files of this VM's disks: vCenter would refuse to hand them out.`,
+          `Ask the vCenter administrator to grant ${DOWNLOAD_PRIVILEGES.join(' and ')} (Datastore → Browse datastore, Low level file operations) on ${datastore} to this account, or log in with an account that has them.`,
+          { subject: datastore },
+        ),
+      );
+    }
+  } else if (privileges?.checked === false) {
+    items.push(item('privileges-unchecked', 'info', 'Privileges not checked in advance', `The server did not say what this account may do (${privileges.reason}).`, `Nothing to do now; if the download is refused, the account needs ${DOWNLOAD_PRIVILEGES.join(' and ')} on the VM's datastores.`));
   }
 
   if (vm.template) items.push(item('template', 'info', 'This is a template', `${vm.name} is a template; it is copied like a VM.`, 'Nothing to do.'));

@@ -22,6 +22,8 @@ export interface ServiceContent {
   propertyCollector: MoRef;
   viewManager: MoRef;
   sessionManager: MoRef;
+  /** Absent on servers that do not manage permissions (never seen, but not required). */
+  authorizationManager?: MoRef;
 }
 
 /** One SOAP call without any session recovery. */
@@ -63,6 +65,7 @@ export function readServiceContent(returnval: XmlNode): ServiceContent {
   const text = (name: string): string => textOf(about, name)?.trim() ?? '';
   const build = text('build');
   const instanceUuid = text('instanceUuid');
+  const authorizationManager = moRefOf(child(returnval, 'authorizationManager'));
   return {
     about: {
       name: text('name'),
@@ -77,6 +80,7 @@ export function readServiceContent(returnval: XmlNode): ServiceContent {
     propertyCollector: ref('propertyCollector'),
     viewManager: ref('viewManager'),
     sessionManager: ref('sessionManager'),
+    ...(authorizationManager ? { authorizationManager } : {}),
   };
 }
 

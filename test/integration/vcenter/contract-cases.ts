@@ -159,6 +159,9 @@ export const vcenterCases: Record<VcenterMethod, VcenterCase> = {
       const report = await client.call('vcenter.preflight', { connectionId, vmId: await vmId(client, connectionId, RUNNING), outDir: work });
       expect(report.canMigrate).toBe(false);
       expect(report.items[0]).toMatchObject({ id: 'powered-on', severity: 'blocker', actions: [expect.objectContaining({ id: 'power-off', call: 'vcenter.powerOff' })] });
+      // The simulator answers the privilege check (granting everything): checked, nothing lacking.
+      expect(report.items.map((i) => i.id)).not.toContain('privileges-unchecked');
+      expect(report.items.map((i) => i.id)).not.toContain('download-privileges');
     }),
   'vcenter.powerOff': async (client) =>
     withLogin(client, async (connectionId) => {

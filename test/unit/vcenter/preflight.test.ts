@@ -84,6 +84,9 @@ describe('pre-flight rules', () => {
     ['libvirt not running', { libvirt: { uri: 'qemu:///system', domains: null, error: 'Failed to connect socket' } }, [['libvirt-unavailable', 'info']]],
     ['domain name taken', { libvirt: { uri: 'qemu:///system', domains: ['web01'] } }, [['domain-name-taken', 'warning']]],
     ['qemu-img without its HTTP driver', { converterReadsHttp: false }, [['converter-http', 'blocker']]],
+    ['every privilege the migration needs', { privileges: { checked: true, missingOnDatastores: [], mayPowerOff: true } }, []],
+    ['no download privilege on a datastore', { privileges: { checked: true, missingOnDatastores: [{ datastore: 'ds1', privileges: ['Datastore.FileManagement'] }], mayPowerOff: true } }, [['download-privileges', 'blocker']]],
+    ['privileges the server would not tell', { privileges: { checked: false, reason: 'MethodNotFound' } }, [['privileges-unchecked', 'info']]],
   ])('%s', (_name, overrides, expected) => {
     expect(ids(facts(overrides))).toEqual(expected);
   });
@@ -97,6 +100,22 @@ describe('pre-flight rules', () => {
     expect(withTools.actions.every((a) => a.confirm && a.confirm.length > 20)).toBe(true);
     const withoutTools = preflightItems(facts({ vm: vm({ powerState: 'poweredOn', toolsRunningStatus: 'guestToolsNotRunning' }) }))[0]!;
     expect(withoutTools.actions.map((a) => a.id)).toEqual(['power-off']);
+  });
+
+  it('names the datastore and the privileges a download lacks, and what to ask for', () => {
+    const [lacking] = preflightItems(facts({ privileges: { checked: true, missingOnDatastores: [{ datastore: 'ds1', privileges: ['Datastore.Browse', 'Datastore.FileManagement'] }], mayPowerOff: true } }));
+    expect(lacking).toMatchObject({ subject: 'ds1', severity: 'blocker' });
+    expect(lacking!.message).toContain('lacks Datastore.Browse and Datastore.FileManagement on the datastore ds1');
+    expect(lacking!.hint).toContain('grant Datastore.Browse and Datastore.FileManagement');
+  });
+
+  it.each([
+    ['powered on', vm({ powerState: 'poweredOn', toolsRunningStatus: 'guestToolsRunning' }), 'powered-on'],
+    ['suspended', vm({ powerState: 'suspended' }), 'suspended'],
+  ])('offers no power action to an account that may not power the VM off (%s), and says why', (_name, machine, id) => {
+    const [item] = preflightItems(facts({ vm: machine, privileges: { checked: true, missingOnDatastores: [], mayPowerOff: false } }));
+    expect(item).toMatchObject({ id, severity: 'blocker', actions: [] });
+    expect(item!.hint).toContain('VirtualMachine.Interact.PowerOff');
   });
 
   it('lists blockers first and says how much space is missing', () => {
