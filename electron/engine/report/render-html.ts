@@ -98,7 +98,6 @@ function appVersion(a: Application): string {
   return `${epoch}${a.version}${a.release ? `-${a.release}` : ''}`;
 }
 
-
 export function renderInspectionHtml(report: InspectionReport, options: RenderOptions = {}): string {
   const title = options.title ?? osTitle(report);
   const s = report.summary;

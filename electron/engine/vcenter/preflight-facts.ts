@@ -7,6 +7,7 @@ import { sanitizeOutputName } from '../../../shared/naming';
 import { toEngineError } from '../core/errors';
 import type { ToolRunner } from '../core/tool-runner';
 import { domainNames } from '../libvirt/virsh';
+import { parseDatastorePath } from '../vsphere/inventory-map';
 import { checkPrivileges, DOWNLOAD_PRIVILEGES, POWER_OFF_PRIVILEGE } from '../vsphere/privileges';
 import { retrieveOne } from '../vsphere/property-collector';
 import type { VsphereSession } from '../vsphere/session';
@@ -79,17 +80,12 @@ export async function qemuReadsHttp(tools: ToolRunner, signal?: AbortSignal): Pr
   }
 }
 
-/** The datastore of "[ds] folder/file.vmdk". Pure. */
-function datastoreOf(dsPath: string): string | undefined {
-  return /^\[([^\]]+)\]/.exec(dsPath)?.[1];
-}
-
 /**
  * Whether the account may download the VM's disk files (on every datastore holding one) and,
  * when the VM is not off, power it off. One call; see vsphere/privileges.ts.
  */
 export async function privilegeFacts(session: VsphereSession, vm: VmDetails, signal?: AbortSignal): Promise<PrivilegeFacts> {
-  const names = new Set(vm.downloads.flatMap((d) => d.chain.flatMap((link) => link.files.map((f) => datastoreOf(f.name)))).filter((n): n is string => n !== undefined));
+  const names = new Set(vm.downloads.flatMap((d) => d.chain.flatMap((link) => link.files.map((f) => parseDatastorePath(f.name)?.datastore))).filter((n): n is string => n !== undefined));
   const datastores = vm.datastores.filter((d) => names.has(d.name));
   const askPower = vm.powerState !== 'poweredOff';
   const entities = [...datastores.map((d) => ({ type: 'Datastore', value: d.id })), ...(askPower ? [{ type: 'VirtualMachine', value: vm.id }] : [])];
