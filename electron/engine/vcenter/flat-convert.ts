@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { EngineFailure } from '../core/errors';
 import type { ToolRunner } from '../core/tool-runner';
 import { parseProgressLine } from '../formats/qemu-img';
@@ -89,7 +91,16 @@ export interface FlatConvertOptions {
 
 const DEFAULT_MIN_WINDOW = 128 * 1024 * 1024;
 
-/** Creates the output and converts every piece into it as its bytes arrive. */
+/**
+ * Creates the output and converts every piece into it as its bytes arrive.
+ *
+ * The output is written with O_DIRECT (`-t none`) where its file system allows it. The download
+ * already puts the disk's data through the page cache once; writing the output through it too
+ * makes the kernel find and fill fresh pages for a second copy while the download and qemu-img
+ * compete for the same CPUs, and the output is read again only by `qemu-img check`, which reads
+ * metadata. On the 3 GiB bench:fetch disk this took 1.5-5 s of system time off a run (3.4-4.3 s
+ * instead of 5.6-9.5 s) and 1-2.5 s off its wall time.
+ */
 export async function convertFlatWhileDownloading(options: FlatConvertOptions): Promise<void> {
   const { tools, pieces, signal, output, format } = options;
   const minWindow = options.minWindow ?? DEFAULT_MIN_WINDOW;
@@ -98,6 +109,7 @@ export async function convertFlatWhileDownloading(options: FlatConvertOptions): 
     failureCode: 'CONVERT_FAILED',
     failureHint: 'The output image could not be created; the reason is in the qemu-img output below.',
   });
+  const directOutput = await acceptsDirectIo(output);
   for (const piece of pieces) {
     let converted = 0;
     while (converted < piece.length) {
@@ -107,14 +119,14 @@ export async function convertFlatWhileDownloading(options: FlatConvertOptions): 
         await piece.file.waitFor(piece.fileOffset + Math.min(piece.length, converted + minWindow), signal);
         continue;
       }
-      await convertWindow(options, piece, converted, end);
+      await convertWindow({ ...options, directOutput }, piece, converted, end);
       converted = end;
       options.onProgress(piece.virtualOffset + converted);
     }
   }
 }
 
-async function convertWindow(options: FlatConvertOptions, piece: FlatPiece, from: number, to: number): Promise<void> {
+async function convertWindow(options: FlatConvertOptions & { directOutput: boolean }, piece: FlatPiece, from: number, to: number): Promise<void> {
   const { file } = piece;
   if (file.failure) throw new EngineFailure(file.failure);
   // The download renames the .part when it completes; qemu opens our descriptor of it instead of
@@ -123,12 +135,13 @@ async function convertWindow(options: FlatConvertOptions, piece: FlatPiece, from
   try {
     // Bytes handed to the converter: a download that starts over below them fails the job.
     file.noteServed(piece.fileOffset + to);
+    const input = `/proc/${process.pid}/fd/${handle.fd}`;
     const length = to - from;
-    const source = { driver: 'raw', offset: piece.fileOffset + from, size: length, file: { driver: 'file', filename: `/proc/${process.pid}/fd/${handle.fd}`, locking: 'off' } };
+    const source = { driver: 'raw', offset: piece.fileOffset + from, size: length, file: { driver: 'file', filename: input, locking: 'off' } };
     const image = { driver: 'file', filename: options.output };
     const target = { driver: 'raw', offset: piece.virtualOffset + from, size: length, file: options.format === 'raw' ? image : { driver: options.format, file: image } };
     const base = piece.virtualOffset + from;
-    await options.tools.run('qemu-img', ['convert', '-p', '-n', '--target-is-zero', `json:${JSON.stringify(source)}`, '--target-image-opts', toImageOpts(target)], {
+    await options.tools.run('qemu-img', ['convert', '-p', '-n', ...(options.directOutput ? ['-t', 'none'] : []), '--target-is-zero', `json:${JSON.stringify(source)}`, '--target-image-opts', toImageOpts(target)], {
       signal: options.signal,
       failureCode: 'CONVERT_FAILED',
       failureHint: 'The disk could not be converted; the reason is in the qemu-img output below. Nothing was written at the destination.',
@@ -139,6 +152,20 @@ async function convertWindow(options: FlatConvertOptions, piece: FlatPiece, from
     });
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Whether the file's file system takes O_DIRECT (ext4, xfs and btrfs do; tmpfs does not, and
+ * qemu would refuse to open the output there with `-t none`).
+ */
+export async function acceptsDirectIo(path: string): Promise<boolean> {
+  try {
+    const handle = await open(path, constants.O_RDONLY | constants.O_DIRECT);
+    await handle.close();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -6,7 +6,14 @@ import { Writable } from 'node:stream';
  * Where a download's bytes go: the .part file in the staging folder.
  *
  * - Bytes are written in batches of about WRITE_BATCH_BYTES, not per network chunk (16 KiB
- *   TLS records): a few hundred large writes per GiB instead of tens of thousands.
+ *   TLS records): two thousand writes per GiB instead of sixty thousand. Not larger either: the
+ *   kernel copies a batch into the page cache straight after it arrived, and a batch that no
+ *   longer fits in the CPU's cache is copied from memory. Measured on a 3 GiB download from the
+ *   simulator on a 2-core EPYC (1 MiB L2 per core): 512 KiB batches 4.1-4.3 s with 1.6 s of
+ *   system time, 4 MiB batches 6.9-7.3 s with 4.4-4.9 s; 64 KiB batches pay in thread hand-offs.
+ * - The staged bytes go through the page cache. Writing them with O_DIRECT (from page-aligned
+ *   buffers) saved CPU but not time: each write waits for the disk, and the job took 6.35 s
+ *   instead of 5.94 s (medians of 5 alternating runs).
  * - A batch of nothing but zeros is not written at all; the next write lands after it and leaves
  *   a hole, which reads back as zeros. VMware's flat extents are mostly zeros on a typical disk
  *   (unused space of thick disks), so the staging folder needs only the space of the data, and
@@ -19,7 +26,7 @@ import { Writable } from 'node:stream';
  *   Bytes of a skipped zero run are reported once the following write has happened.
  */
 
-export const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
+export const WRITE_BATCH_BYTES = 512 * 1024;
 
 const ZEROS = Buffer.alloc(1024 * 1024);
 

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planLink } from '../../../electron/engine/vcenter/chain-plan';
-import { flatPieces, nextWindowEnd, toImageOpts, WINDOW_ALIGN } from '../../../electron/engine/vcenter/flat-convert';
+import { acceptsDirectIo, flatPieces, nextWindowEnd, toImageOpts, WINDOW_ALIGN } from '../../../electron/engine/vcenter/flat-convert';
 import { StagedFile } from '../../../electron/engine/vcenter/staged-file';
 
 // Descriptors as qemu-img and ESXi write them; the sizes are in 512-byte sectors.
@@ -78,5 +81,20 @@ describe("qemu's key=value image options", () => {
     expect(toImageOpts({ driver: 'raw', offset: 0, size: 512, file: { driver: 'qcow2', file: { driver: 'file', filename: '/srv/a,b.qcow2' } } })).toBe(
       'driver=raw,offset=0,size=512,file.driver=qcow2,file.file.driver=file,file.file.filename=/srv/a,,b.qcow2',
     );
+  });
+});
+
+describe('writing the output past the page cache', () => {
+  it('is chosen where the file system takes O_DIRECT, and not for a file it cannot open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h2k-direct-'));
+    try {
+      const file = join(dir, 'out.qcow2');
+      writeFileSync(file, '');
+      // ext4 and xfs take O_DIRECT, and so does tmpfs since Linux 6.6.
+      expect(await acceptsDirectIo(file)).toBe(true);
+      expect(await acceptsDirectIo(join(dir, 'missing.qcow2'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
