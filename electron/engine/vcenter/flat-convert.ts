@@ -156,8 +156,9 @@ async function convertWindow(options: FlatConvertOptions & { directOutput: boole
 }
 
 /**
- * Whether the file's file system takes O_DIRECT (ext4, xfs and btrfs do; tmpfs does not, and
- * qemu would refuse to open the output there with `-t none`).
+ * Whether the file's file system takes O_DIRECT: ext4, xfs, btrfs and NFS do, and tmpfs since
+ * Linux 6.6; some FUSE and network file systems do not, and qemu would refuse to open the output
+ * there with `-t none`.
  */
 export async function acceptsDirectIo(path: string): Promise<boolean> {
   try {
