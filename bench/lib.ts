@@ -29,10 +29,10 @@ function peakRss(pid: number): number {
 }
 
 /** Runs a command, timing it from spawn to exit and sampling its peak RSS until it ends. */
-export function timed(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<TimedRun> {
+export function timed(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<TimedRun> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let peak = 0;

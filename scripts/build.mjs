@@ -5,10 +5,11 @@
 //   dist/electron/main.cjs     Electron main process
 //   dist/electron/preload.cjs  Electron preload, one file (a sandboxed preload cannot require)
 //   dist/renderer/             the React wizard (vite)
+//   dist/build-info.json       version and commit, for `hyper2kvm --version`
 // Usage: node scripts/build.mjs [--node-only]
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,16 @@ await Promise.all([
   build({ ...common, entryPoints: ['electron/main/index.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs', external: ['electron'], packages: 'external' }),
   build({ ...common, entryPoints: ['electron/preload/index.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'], platform: 'node' }),
 ]);
+
+// The commit this was built from (null outside a git checkout), and whether tracked files had
+// changes: `hyper2kvm --version` names the exact sources of a build.
+const git = (...args) => {
+  const run = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  return run.status === 0 ? run.stdout.trim() : null;
+};
+const commit = git('rev-parse', 'HEAD');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+writeFileSync(join(root, 'dist', 'build-info.json'), JSON.stringify({ version, commit, dirty: commit !== null && git('status', '--porcelain', '--untracked-files=no') !== '' }, null, 2) + '\n');
 
 if (!nodeOnly) {
   const vite = spawnSync(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });

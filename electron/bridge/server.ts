@@ -1,19 +1,31 @@
 import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { isIPv6 } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Transform } from 'node:stream';
 import { basename, dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { engineError, registerErrorCodes } from '../../shared/contract/errors';
+import type { EngineError } from '../../shared/contract/errors';
 import { MAX_MESSAGE_BYTES } from '../../shared/rpc/protocol';
 import type { Channel } from '../../shared/rpc/protocol';
 import { serveChannel } from '../../shared/rpc/server';
 import { BRIDGE_PATHS, TOKEN_HEADER } from '../../shared/rpc/bridge';
-import { toEngineError } from '../engine/core/errors';
+import { EngineFailure, toEngineError } from '../engine/core/errors';
 import type { Engine } from '../engine/service';
+
+registerErrorCodes({
+  /** A file dropped in the browser is larger than the bridge accepts (`serve --max-upload-gib`). */
+  UPLOAD_TOO_LARGE: 'bad-input',
+  /** A request the bridge cannot read at all (a malformed URL), or one for another host name. */
+  BRIDGE_BAD_REQUEST: 'bad-input',
+});
 
 export interface BridgeOptions {
   engine: Engine;
@@ -25,7 +37,14 @@ export interface BridgeOptions {
   port?: number;
   /** Fixed token (tests); a random one per run otherwise. */
   token?: string;
+  /** Largest file a browser may drop (upload), in bytes. */
+  maxUploadBytes?: number;
+  /** Where the bridge's own problems go (a socket that sent garbage, say): one line each. */
+  log?: (message: string) => void;
 }
+
+/** Dropped files are copies of disks, so the default is generous; `serve --max-upload-gib` changes it. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 256 * 1024 ** 3;
 
 export interface Bridge {
   url: string;
@@ -33,6 +52,7 @@ export interface Bridge {
   openUrl: string;
   token: string;
   port: number;
+  /** Stops serving and removes every file dropped during this run. Safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -50,7 +70,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** The same policy as the Electron window: our own scripts and styles, and the bridge's socket. */
-function contentSecurityPolicy(origin: string): string {
+export function contentSecurityPolicy(origin: string): string {
   const ws = origin.replace(/^http/, 'ws');
   return [
     "default-src 'self'",
@@ -69,16 +89,23 @@ function contentSecurityPolicy(origin: string): string {
 /**
  * The loopback bridge: serves the wizard to a browser and carries the contract over a
  * WebSocket. Only 127.0.0.1 by default; every request that reaches the engine needs the
- * per-run token and a matching Origin, so other local users' pages cannot drive it.
+ * per-run token and a matching Origin, so other local users' pages cannot drive it, and every
+ * request at all must name this server by a loopback name and its port (the Host header), so a
+ * page on another domain that resolves to 127.0.0.1 (DNS rebinding) cannot read what it serves.
+ * Nothing a client sends can end the process: a request it cannot read gets an error answer.
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
   const staticRoot = resolve(options.staticDir);
+  const maxUpload = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
+  const log = options.log ?? ((message: string) => process.stderr.write(`hyper2kvm bridge: ${message}\n`));
   let origins: Set<string> = new Set();
+  let hosts: Set<string> = new Set();
   let origin = '';
   // Files dropped in the browser are copies nobody can reach after this run: removed on close.
   const batches = new Set<string>();
+  await privateFolder(options.uploadsDir);
 
   const server: Server = createServer((req, res) => {
     void handleHttp(req, res).catch((error: unknown) => {
@@ -86,30 +113,44 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       else res.destroy();
     });
   });
+  // A request the HTTP parser cannot read is answered 400 by Node; a reset socket is no error.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code !== 'ECONNRESET' && socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', origin);
-    if (url.pathname !== BRIDGE_PATHS.rpc || !originAllowed(req) || !tokenMatches(url.searchParams.get('token'))) {
-      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
-      socket.destroy();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = requestUrl(req);
+    const refusal = !url ? '400 Bad Request' : !hostAllowed(req) ? '421 Misdirected Request' : url.pathname !== BRIDGE_PATHS.rpc || !originAllowed(req) || !tokenMatches(url.searchParams.get('token')) ? '403 Forbidden' : null;
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
   });
 
   function attach(ws: WebSocket): void {
+    // Invalid UTF-8 (1007) and messages over the limit (1009): ws closes the connection with
+    // that code; without a listener the 'error' event would end the process.
+    ws.on('error', (error) => log(`closed a WebSocket: ${error.message}`));
     const channel: Channel = {
       send(message) {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
       },
       onMessage(handler) {
-        const listener = (data: Buffer): void => {
+        const listener = (data: RawData, isBinary: boolean): void => {
+          if (isBinary) {
+            ws.close(1003, 'the bridge speaks JSON text messages only');
+            return;
+          }
           let parsed: unknown;
           try {
-            parsed = JSON.parse(data.toString('utf8'));
+            parsed = JSON.parse(rawText(data));
           } catch {
-            return; // not JSON: nothing to answer to
+            ws.close(1007, 'not a JSON message');
+            return;
           }
           handler(parsed);
         };
@@ -136,8 +177,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     return typeof o === 'string' && origins.has(o);
   }
 
+  function hostAllowed(req: IncomingMessage): boolean {
+    const h = req.headers.host;
+    return typeof h === 'string' && hosts.has(h.toLowerCase());
+  }
+
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', origin);
+    const url = requestUrl(req);
+    if (!url) return sendError(res, 400, engineError('BRIDGE_BAD_REQUEST', 'The request URL cannot be read.', 'Open the URL that `hyper2kvm serve` printed.'));
+    if (!hostAllowed(req)) {
+      return sendError(res, 421, engineError('BRIDGE_BAD_REQUEST', `This server answers only to ${[...hosts].join(', ')}, not to "${String(req.headers.host ?? '').slice(0, 100)}".`, 'Open the URL that `hyper2kvm serve` printed, on this machine.'));
+    }
     if (url.pathname === BRIDGE_PATHS.upload) return handleUpload(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { ok: false });
     return serveStatic(url.pathname, res);
@@ -146,7 +196,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   /**
    * A file dropped in the browser is streamed here (never buffered): PUT with the token header,
    * `?batch=<id>&name=<file>`; files of one drop share a batch folder, so a descriptor finds its
-   * extents next to it.
+   * extents next to it. Files larger than the cap, or than the free space, are refused.
    */
   async function handleUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'PUT') return sendJson(res, 405, { ok: false });
@@ -154,26 +204,41 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const batch = url.searchParams.get('batch') ?? '';
     const name = url.searchParams.get('name') ?? '';
     if (!/^[A-Za-z0-9-]{8,64}$/.test(batch) || !safeFileName(name)) {
-      return sendJson(res, 400, { ok: false, error: { code: 'INVALID_REQUEST', kind: 'bad-input', message: 'The upload has no valid batch id or file name.', hint: 'Drop the file again.' } });
+      return sendError(res, 400, engineError('INVALID_REQUEST', 'The upload has no valid batch id or file name.', 'Drop the file again.'));
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > maxUpload) return refuseUpload(res, tooLarge(name, maxUpload));
+    if (Number.isFinite(declared)) {
+      const space = await freeBytes(options.uploadsDir);
+      if (space !== null && declared > space) {
+        return refuseUpload(res, engineError('DEST_NO_SPACE', `${name} (${declared} bytes) does not fit in ${options.uploadsDir} (${space} bytes free).`, 'Free some space there, or open the file from the engine\u2019s file browser instead of dropping it (it is then read in place).', { path: options.uploadsDir }));
+      }
     }
     const folder = join(options.uploadsDir, batch);
-    await mkdir(folder, { recursive: true });
+    await privateFolder(folder);
     batches.add(folder);
     const target = join(folder, name);
     const partial = `${target}.uploading`;
     try {
-      await pipeline(req, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(req, capped(maxUpload, () => tooLarge(name, maxUpload)), createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
       await rename(partial, target);
     } catch (error) {
       await rm(partial, { force: true });
-      return sendJson(res, 500, { ok: false, error: toEngineError(error) });
+      const value = toEngineError(error);
+      return value.code === 'UPLOAD_TOO_LARGE' ? refuseUpload(res, value) : sendError(res, 500, value);
     }
     const { size } = await stat(target);
     return sendJson(res, 200, { ok: true, path: target, folder, size });
   }
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    const clean = normalize(decodeURIComponent(pathname)).replace(/^(\.\.(\/|\\|$))+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return sendError(res, 400, engineError('BRIDGE_BAD_REQUEST', 'The request path has a malformed %-escape.', 'Open the URL that `hyper2kvm serve` printed.'));
+    }
+    const clean = normalize(decoded).replace(/^(\.\.(\/|\\|$))+/, '');
     let file = join(staticRoot, clean);
     if (!file.startsWith(staticRoot + sep) && file !== staticRoot) return sendJson(res, 404, { ok: false });
     const s = await stat(file).catch(() => null);
@@ -199,21 +264,117 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  origin = `http://${host}:${port}`;
+  origin = `http://${urlHost(host)}:${port}`;
   origins = new Set([origin, `http://localhost:${port}`]);
+  hosts = new Set(loopbackHosts(port));
 
+  let closing: Promise<void> | null = null;
   return {
     url: origin,
     openUrl: `${origin}/#token=${token}`,
     token,
     port,
-    close: async () => {
-      for (const client of wss.clients) client.terminate();
-      wss.close();
-      await new Promise<void>((ok) => server.close(() => ok()));
-      await Promise.all([...batches].map((folder) => rm(folder, { recursive: true, force: true })));
+    close: () => {
+      closing ??= (async () => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        server.closeAllConnections();
+        await new Promise<void>((ok) => server.close(() => ok()));
+        await Promise.all([...batches].map((folder) => rm(folder, { recursive: true, force: true })));
+      })();
+      return closing;
     },
   };
+}
+
+/** The host part of a URL: IPv6 addresses in brackets ("http://[::1]:8080"). */
+export function urlHost(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host;
+}
+
+/** Host headers the bridge answers to: the loopback names, each with the port. */
+export function loopbackHosts(port: number): string[] {
+  return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+}
+
+/** The request's URL, or null when it cannot be parsed (it is then refused, never thrown). */
+export function requestUrl(req: Pick<IncomingMessage, 'url'>): URL | null {
+  try {
+    return new URL(req.url ?? '/', 'http://bridge.invalid');
+  } catch {
+    return null;
+  }
+}
+
+/** Creates the folder (and missing parents) readable by this user only, and makes it so if it was not. */
+async function privateFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  await chmod(path, 0o700);
+}
+
+function tooLarge(name: string, limit: number): EngineError {
+  return engineError('UPLOAD_TOO_LARGE', `${name} is larger than the bridge accepts for a dropped file (${formatGiB(limit)}).`, 'Open the file from the engine\u2019s file browser instead of dropping it (it is then read in place, not copied), or start the bridge with a larger limit: hyper2kvm serve --max-upload-gib N.', { details: { limitBytes: limit } });
+}
+
+function formatGiB(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${Number(gib.toFixed(2))} GiB` : `${bytes} bytes`;
+}
+
+/** Passes bytes through until more than `limit` went by, then fails the pipeline. */
+function capped(limit: number, error: () => EngineError): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new EngineFailure(error()));
+      else callback(null, chunk);
+    },
+  });
+}
+
+async function freeBytes(folder: string): Promise<number | null> {
+  try {
+    const facts = await statfs(folder);
+    return facts.bavail * facts.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** 413, and the connection closed: the rest of the body is not worth reading. */
+function refuseUpload(res: ServerResponse, error: EngineError): void {
+  res.setHeader('connection', 'close');
+  sendError(res, 413, error);
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
+
+function sendError(res: ServerResponse, status: number, error: EngineError): void {
+  sendJson(res, status, { ok: false, error });
+}
+
+/**
+ * After an error nobody caught (a bug): stop the jobs this process started and remove the files
+ * dropped during this run, then exit 1, so a crash never leaves a run's files or tools behind.
+ * `cleanup` gets `graceMs` before the process exits anyway.
+ */
+export function exitCleanlyOnFatalError(cleanup: () => Promise<void>, log: (message: string) => void, graceMs = 20_000): void {
+  let handling = false;
+  const onFatal = (error: unknown): void => {
+    log(`stopping after an unexpected error: ${error instanceof Error ? error.message : String(error)}. Running jobs are cancelled and dropped files removed. This is a bug; please report it.`);
+    if (handling) return;
+    handling = true;
+    setTimeout(() => process.exit(1), graceMs).unref();
+    void cleanup()
+      .catch((cleanupError: unknown) => log(`cleaning up failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}`))
+      .finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
 }
 
 function safeFileName(name: string): boolean {

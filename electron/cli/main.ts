@@ -51,7 +51,9 @@ export async function runCli(args: string[], io?: CliIo): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-V') {
-    out.stdout.write(version() + '\n');
+    // Loaded on demand, like the doctor's checks: --help stays lean.
+    const { printVersion, versionReport } = await import('./version');
+    printVersion(out, await versionReport(packageRoot(import.meta.url), version()));
     return 0;
   }
   const command: Command | undefined = COMMANDS.find((c) => c.name === name);

@@ -11,11 +11,13 @@ import { LocalToolRunner } from './core/tool-runner';
 import type { ToolRunner } from './core/tool-runner';
 import { findTool, TOOLS } from './core/tools';
 import type { ToolName } from './core/tools';
+import { batchHandlers } from './batch/handlers';
 import { convertHandlers } from './convert/handlers';
 import type { EngineDeps } from './deps';
 import { lazySlice } from './lazy-slice';
 import { inspectApi } from '../../shared/contract/api/inspect';
 import { libvirtApi } from '../../shared/contract/api/libvirt';
+import { repairApi } from '../../shared/contract/api/repair';
 import * as paths from './paths';
 import type { DiskOps } from './privilege/disk-ops';
 import { isRootProcess } from './privilege/locate';
@@ -74,12 +76,15 @@ export function createEngine(config: EngineConfig): Engine {
     ...(config.pdfPrinter ? { pdfPrinter: config.pdfPrinter } : {}),
   };
   const vcenter = vcenterHandlers(deps);
+  const batch = batchHandlers(deps);
 
   const handlers: ApiHandlers = {
     ...convertHandlers(deps),
     ...lazySlice(Object.keys(inspectApi) as Array<keyof typeof inspectApi>, async () => (await import('./inspect/handlers')).inspectHandlers(deps)),
     ...lazySlice(Object.keys(libvirtApi) as Array<keyof typeof libvirtApi>, async () => (await import('./libvirt/handlers')).libvirtHandlers(deps)),
+    ...lazySlice(Object.keys(repairApi) as Array<keyof typeof repairApi>, async () => (await import('./repair/handlers')).repairHandlers(deps)),
     ...vcenter.handlers,
+    ...batch.handlers,
     'app.info': async () => ({
         version: config.version,
         transport: config.transport,
@@ -102,6 +107,7 @@ export function createEngine(config: EngineConfig): Engine {
     jobs,
     onJobEvent: (listener) => jobs.onJobEvent(listener),
     shutdown: async () => {
+      await batch.shutdown();
       await jobs.cancelAll();
       await vcenter.shutdown();
     },

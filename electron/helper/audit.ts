@@ -6,37 +6,41 @@ import type { QemuImgInfo } from '../engine/formats/qemu-img';
 import { HELPER_PATH_REFUSED } from '../engine/privilege/error-codes';
 import { chainFileProblem } from './confinement';
 import { resolveSourceFile } from './guards';
-import { helperToolRunner } from './runner';
+import type { Invoker } from './invoker';
+import { invokerToolRunner } from './invoker';
 
 /**
- * Before root converts a source, look at everything the source makes qemu-img open: VMDK
+ * Before a source is converted, look at everything the source makes qemu-img open: VMDK
  * extents, backing files of snapshot chains, qcow2 external data files. A descriptor is a text
- * file anyone can write, and `RW 2048 FLAT "/dev/sda" 0` or a backing file of /etc/shadow would
- * otherwise have root copy a device or a secret into a disk image.
+ * file anyone can write, and `RW 2048 FLAT "/dev/sda" 0` or a backing file of /etc/shadow must
+ * be refused with a clear message.
  *
- * When pkexec started us, `qemu-img info` runs as the user who asked (setpriv), so the source
- * and every file it refers to must be readable by that user: the helper lends root's right to
- * write into the image folders, never root's right to read.
+ * This is for the message only. What keeps root's rights out of the reading is that every
+ * qemu-img the helper runs for a user runs as that user (./invoker.ts): a file swapped for a
+ * symlink to /etc/shadow after this audit is opened with the user's rights and refused by the
+ * kernel, not by this check.
  */
-export async function auditSource(tools: ToolRunner, locator: DiskLocator, format: string, invokingUid: number | null, signal: AbortSignal): Promise<void> {
-  const runner = invokingUid !== null && invokingUid !== 0 ? helperToolRunner(tools, { uid: invokingUid, gid: await primaryGroup(tools, invokingUid, signal) }) : helperToolRunner(tools);
-  let chain: QemuImgInfo[];
-  try {
-    chain = await imageInfo(runner, locator, format, signal);
-  } catch (error) {
-    if (error instanceof EngineFailure && /Permission denied/i.test(error.value.evidence?.stderrTail ?? '')) {
-      fail(HELPER_PATH_REFUSED, `Refused: user ${invokingUid} cannot read the source ${sourceName(locator)} or a file it refers to.`, 'The helper only converts disks you can read yourself. Fix the file permissions, or copy the disk somewhere you can read it.', {
-        ...error.value.evidence,
-        path: sourceName(locator),
-      });
-    }
-    throw error;
-  }
+export async function auditChain(chain: readonly QemuImgInfo[], locator: DiskLocator): Promise<void> {
   const archive = locator.type === 'tar-member' ? locator.archive : null;
   for (const file of chainFiles(chain, archive)) {
     const problem = chainFileProblem(file);
     if (problem) fail(HELPER_PATH_REFUSED, `Refused: the source ${sourceName(locator)} ${problem}.`, 'Only disks made of plain files can be converted through the helper.', { path: sourceName(locator) });
     await resolveSourceFile(file, `an extent or backing file of ${sourceName(locator)}`);
+  }
+}
+
+/** `qemu-img info --backing-chain` with the invoker's rights: a file they cannot read is refused by name. */
+export async function infoAsInvoker(tools: ToolRunner, locator: DiskLocator, format: string, invoker: Invoker, signal: AbortSignal): Promise<QemuImgInfo[]> {
+  try {
+    return await imageInfo(invokerToolRunner(tools, invoker), locator, format, signal);
+  } catch (error) {
+    if (invoker.uid !== 0 && error instanceof EngineFailure && /Permission denied/i.test(error.value.evidence?.stderrTail ?? '')) {
+      fail(HELPER_PATH_REFUSED, `Refused: user ${invoker.uid} cannot read the source ${sourceName(locator)} or a file it refers to.`, 'The helper only converts disks you can read yourself. Fix the file permissions, or copy the disk somewhere you can read it.', {
+        ...error.value.evidence,
+        path: sourceName(locator),
+      });
+    }
+    throw error;
   }
 }
 
@@ -85,18 +89,6 @@ function jsonFilenames(json: string): string[] {
   return found;
 }
 
-function sourceName(locator: DiskLocator): string {
+export function sourceName(locator: DiskLocator): string {
   return locator.type === 'file' ? locator.path : `${locator.archive} (${locator.member})`;
-}
-
-/** The user's primary group from the name service (so LDAP users work too). */
-async function primaryGroup(tools: ToolRunner, uid: number, signal: AbortSignal): Promise<number> {
-  const { stdout } = await tools.run('getent', ['passwd', String(uid)], {
-    signal,
-    failureCode: HELPER_PATH_REFUSED,
-    failureHint: 'The helper checks sources with the rights of the user who started it, and that user is unknown to this system.',
-  });
-  const gid = Number(stdout.split(':')[3]);
-  if (!Number.isInteger(gid) || gid < 0) fail(HELPER_PATH_REFUSED, `Refused: cannot find the group of user ${uid}.`, 'Check the user account (getent passwd).', { details: { uid } });
-  return gid;
 }

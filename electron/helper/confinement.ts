@@ -113,3 +113,35 @@ export function chainFileProblem(filename: string): string | null {
   if (!filename.startsWith('/')) return `refers to "${filename.slice(0, 200)}", which is not a plain absolute path`;
   return null;
 }
+
+/** What the helper knows about a file it may replace or remove. */
+export interface OwnedFileFacts {
+  uid: number;
+  isFile: boolean;
+  /** The same file (device and inode) the helper created or finalized in this session. */
+  createdHere: boolean;
+}
+
+/**
+ * Why `file.finalize` with overwrite must not replace an existing file, or null when it may.
+ * Only a file this session wrote, or one the invoking user owns (an earlier conversion of theirs:
+ * the helper hands every output to its user), may be replaced. Anything else in an image folder
+ * is somebody else's disk, and a user who may write there through the helper must not be able
+ * to destroy it (nor, by overwriting it, make it "ours" and then remove it).
+ */
+export function replaceProblem(existing: OwnedFileFacts, invokerUid: number): string | null {
+  if (!existing.isFile) return 'is not a regular file';
+  if (existing.createdHere || existing.uid === invokerUid) return null;
+  return `belongs to ${existing.uid === 0 ? 'root' : `user ${existing.uid}`}, not to you (user ${invokerUid}), and this session did not write it`;
+}
+
+/**
+ * Why `file.remove` must not remove a file, or null when it may: a file this session wrote (the
+ * same inode, not just the same name), or a leftover temporary output of the invoking user's.
+ */
+export function removeProblem(existing: OwnedFileFacts & { temporaryName: boolean }, invokerUid: number): string | null {
+  if (!existing.isFile) return 'is not a regular file';
+  if (existing.createdHere) return null;
+  if (existing.temporaryName && existing.uid === invokerUid) return null;
+  return existing.temporaryName ? `is a temporary output of ${existing.uid === 0 ? 'root' : `user ${existing.uid}`}, not yours` : 'is neither a temporary output nor a file this helper wrote';
+}

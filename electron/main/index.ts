@@ -12,7 +12,7 @@ import { appHome } from '../engine/paths';
 import { createEngine } from '../engine/service';
 import { encryptedFileSecretStore } from '../engine/vcenter/secret-store';
 import { electronPdfPrinter } from './pdf';
-import { allowNavigation, allowPermission, isTrustedSender, webPreferences } from './policy';
+import { allowNavigation, allowPermission, allowRequest, isTrustedSender, webPreferences } from './policy';
 import { safeStorageCipher } from './secret-store';
 
 // The Electron main process is a thin host: a locked-down window, and the engine behind the
@@ -65,9 +65,21 @@ ipcMain.on(IPC_CHANNEL, (event, message: unknown) => {
   channelFor(event.sender).deliver(message);
 });
 
+// Every renderer is sandboxed, whatever a window's own preferences say.
+app.enableSandbox();
+
+// The security checklist, for every web contents that will ever exist (electron/main/policy.ts
+// holds the decisions, tested without Electron): no navigation of any frame, no redirect, no new
+// window, no webview.
 app.on('web-contents-created', (_event, contents) => {
   contents.on('will-navigate', (event, url) => {
     if (!allowNavigation(url)) event.preventDefault();
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (!allowNavigation(event.url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (!allowNavigation(event.url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
@@ -88,7 +100,12 @@ function createWindow(): void {
 }
 
 void app.whenReady().then(() => {
+  // No permission is ever granted (camera, notifications, clipboard, devices...), asked or checked.
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(allowPermission(permission)));
+  session.defaultSession.setPermissionCheckHandler((_contents, permission) => allowPermission(permission));
+  session.defaultSession.setDevicePermissionHandler(() => false);
+  // Remote content is never loaded: only the app's own files (and data:/blob: it makes) leave the page.
+  session.defaultSession.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !allowRequest(details.url, appUrl) }));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

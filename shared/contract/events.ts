@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EngineError } from './errors';
 import { BootMilestone } from './models/boot';
+import { RepairPlan } from './models/repair';
 
 /**
  * Everything a running job tells the outside world. The same events drive the wizard's
@@ -41,6 +42,17 @@ export const ProgressSnapshot = z.object({
   item: z.string().optional(),
   /** Per-part progress when the stage works on several parts at once (disks in parallel). */
   parts: z.array(ProgressPart).optional(),
+  /**
+   * What bytesDone and bytesTotal count: bytes (the default) or steps of a stage that does not
+   * move bytes (an inspection: launching its appliance, then each thing it reads).
+   */
+  unit: z.enum(['bytes', 'steps']).optional(),
+  /**
+   * Bytes actually written so far, with their rate, when bytesDone counts something else (a
+   * conversion counts the virtual disk, holes included, which moves no data): the rate a user
+   * can compare with their disk.
+   */
+  moved: z.object({ bytesDone: z.number().nonnegative(), bytesPerSecond: z.number().nonnegative().nullable() }).optional(),
 });
 export type ProgressSnapshot = z.infer<typeof ProgressSnapshot>;
 
@@ -54,9 +66,16 @@ const base = { jobId: JobId, at: z.string() };
 export const Observation = z.discriminatedUnion('kind', [
   /** What the guest wrote to its serial console since the last piece, terminal codes removed. */
   z.object({ kind: z.literal('console-text'), atMs: z.number().nonnegative(), text: z.string() }),
+  /**
+   * The console as a terminal shows it (cursor addressing applied: GRUB's menu as a box), as a
+   * change to the lines sent before: lines from `from` on are replaced by `lines`.
+   */
+  z.object({ kind: z.literal('console-screen'), atMs: z.number().nonnegative(), from: z.number().int().nonnegative(), lines: z.array(z.string()) }),
   z.object({ kind: z.literal('milestone'), milestone: BootMilestone }),
   /** A PNG in the job's folder, fetched by name (`boot.screenshot`): events stay small. */
   z.object({ kind: z.literal('screenshot'), atMs: z.number().nonnegative(), name: z.string() }),
+  /** The repair plan, with every diff and command; with awaitingDecision the job waits for repair.decide. */
+  z.object({ kind: z.literal('repair-plan'), plan: RepairPlan, awaitingDecision: z.boolean() }),
 ]);
 export type Observation = z.infer<typeof Observation>;
 

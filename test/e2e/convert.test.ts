@@ -124,23 +124,25 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // Run: stages from the engine, the progress panel, then the result.
     await page.getByTestId('start').click();
     await page.getByTestId('run').waitFor();
-    await page.getByTestId('result').waitFor({ timeout: 120_000 });
+    // Inspecting (and, for a guest, repairing) the output starts an appliance: allow for it.
+    await page.getByTestId('result').waitFor({ timeout: 300_000 });
     const row = page.getByTestId('result-output');
     expect(await row.getAttribute('data-path')).toBe(join(outDir, 'disk.qcow2'));
     const cells = await row.locator('td').allInnerTexts();
     expect(cells[1]).toBe('qcow2');
     expect(cells[2]).toBe('2.5 GiB');
-    expect(cells[5]).toMatch(/^\d+(\.\d)? MB\/s$/);
+    expect(cells[5]).toMatch(/^\d+(\.\d)? MiB\/s written$/); // the data written, not the virtual disk
     expect(cells[6]).toBe('qemu-img check passed');
     shots.result = await shot('result');
 
     // The Run step shows every stage done and the final progress reading.
     await page.getByTestId('step-run').getByRole('button').click();
     const states = await Promise.all((await page.getByTestId('stage').all()).map(async (el) => `${await el.getAttribute('data-stage-id')}:${await el.getAttribute('data-state')}`));
-    // The wizard inspects the converted disk by default: a last stage.
-    expect(states).toEqual(['probe:done', 'verify:done', 'preflight:done', 'convert:done', 'check:done', 'finalize:done', 'inspect:done']);
+    // The wizard inspects and repairs the converted disk by default, before it takes its final name.
+    expect(states).toEqual(['probe:done', 'verify:done', 'preflight:done', 'convert:done', 'check:done', 'inspect:done', 'repair-plan:done', 'repair:done', 'finalize:done']);
     expect(await text(page, 'progress-panel-percent')).toBe('100.0 %');
-    expect(await text(page, 'progress-panel-bytes')).toBe('2.5 GiB of 2.5 GiB');
+    // The last bar is the inspection's (its own, in steps), full.
+    expect(await text(page, 'progress-panel-bytes')).toMatch(/^step (\d+) of \1$/);
     expect(await text(page, 'run-log')).toContain('disk.qcow2');
 
     // On disk: the output has the source's content, the job left its record, nothing partial.
@@ -199,11 +201,13 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // Another name and raw: converts, and equals the reference.
     await page.getByTestId('out-name').fill('from-extents');
     await page.locator('#format-raw').check();
-    await page.getByTestId('inspect').uncheck(); // inspected in the test above: spare the appliance
+    // Inspected and repaired in the test above: spare the appliance.
+    await page.getByTestId('repair-option').uncheck();
+    await page.getByTestId('inspect').uncheck();
     await page.locator('[data-testid="start"]:not([disabled])').waitFor({ timeout: 30_000 });
     expect(await blocker.count()).toBe(0);
     await page.getByTestId('start').click();
-    await page.getByTestId('result').waitFor({ timeout: 120_000 });
+    await page.getByTestId('result').waitFor({ timeout: 300_000 });
     const output = join(outDir, 'from-extents.raw');
     expect(await page.getByTestId('result-output').getAttribute('data-path')).toBe(output);
     expect(qemuImg(['compare', '-f', 'raw', '-F', 'raw', samples.raw, output])).toContain('Images are identical');
@@ -237,7 +241,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     await dropFiles(page, DROP_ZONE, [slow.path]);
     const rate = page.getByTestId('upload-progress-rate');
     await rate.waitFor({ timeout: 30_000 });
-    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MB\/s$/);
+    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MiB\/s$/);
     expect(await text(page, 'upload-progress-percent')).toMatch(/^\d{1,2}\.\d %$/);
     expect(await text(page, 'upload-progress-bytes')).toMatch(/ of 1\.0 GiB$/);
     expect(await text(page, 'upload-progress-eta')).toMatch(/^ETA \d+ s$/);
@@ -273,9 +277,9 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // While it runs: percent, bytes of the total and a measured throughput are on screen.
     const rate = page.getByTestId('progress-panel-rate');
     await rate.waitFor({ timeout: 60_000 });
-    await expect.poll(() => rate.innerText(), { timeout: 60_000, interval: 200 }).toMatch(/^\d+(\.\d)? MB\/s$/);
+    await expect.poll(() => rate.innerText(), { timeout: 60_000, interval: 200 }).toMatch(/^\d+(\.\d)? MiB\/s written$/);
     expect(await text(page, 'progress-panel-percent')).toMatch(/^\d{1,2}\.\d %$/);
-    expect(await text(page, 'progress-panel-bytes')).toMatch(/ of 1\.0 GiB$/);
+    expect(await text(page, 'progress-panel-bytes')).toMatch(/ of 1\.0 GiB \(virtual\); [\d.]+ [KMG]?i?B written$/);
     expect(await text(page, 'progress-panel-eta')).toMatch(/^ETA (\d+ s|\d+ min \d{2} s)$/);
     expect(await page.locator('[data-testid="stage"][data-stage-id="convert"]').getAttribute('data-state')).toBe('running');
     const partials = readdirSync(outDir).filter((n) => n.includes('.part-'));

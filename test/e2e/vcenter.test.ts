@@ -214,7 +214,7 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
     await expect.poll(() => text('vm-power'), { timeout: 10_000 }).toBe('Powered off');
   });
 
-  it('migrates the VM: transfer and conversion progress with MB/s and ETA, per disk, the result, and the same bytes as the source', async () => {
+  it('migrates the VM: transfer and conversion progress with MiB/s and ETA, per disk, the result, and the same bytes as the source', async () => {
     // The destination through the server-side file browser.
     await page.getByTestId('migrate-browse').click();
     await page.getByTestId('file-browser-path').fill(join(outDir, 'migrated'));
@@ -232,10 +232,11 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
     await page.locator('[data-testid="migrate-run"][data-outcome="running"]').waitFor({ timeout: 30_000 });
     const rate = page.getByTestId('progress-transfer-overall-rate');
     await rate.waitFor({ timeout: 30_000 });
-    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MB\/s$/);
+    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MiB\/s$/);
+    // The first readings may be of a transfer still getting going (a loaded machine): a measured rate, then the limit.
+    await expect.poll(async () => parseFloat(await rate.innerText()), { timeout: 30_000, interval: 100 }).toBeGreaterThan(1);
     const mbps = parseFloat(await rate.innerText());
-    expect(mbps).toBeGreaterThan(1);
-    expect(mbps).toBeLessThan(4); // the 2 MB/s limit holds
+    expect(mbps).toBeLessThan(4); // the 2 MiB/s limit holds
     expect(await text('progress-transfer-overall-percent')).toMatch(/^\d{1,2}\.\d %$/);
     expect(await text('progress-transfer-overall-bytes')).toMatch(/ of 2\d\.\d MiB$/);
     expect(await text('progress-transfer-overall-eta')).toMatch(/^ETA \d+ s$/);
@@ -271,10 +272,23 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
     await page.getByTestId('vc-step-run').getByRole('button').click();
     const ids = await attributes('migrate-stage', 'data-stage-id');
     const states = (await attributes('migrate-stage', 'data-state')).map((state, i) => `${ids[i]}:${state}`);
-    expect(states).toEqual(['preflight:done', 'plan:done', 'transfer:done', 'convert:done', 'check:done', 'finalize:done']);
+    expect(states).toEqual(['preflight:done', 'plan:done', 'transfer:done', 'convert:done', 'check:done', 'inspect:done', 'repair-plan:done', 'repair:done', 'finalize:done']);
     expect(await text('progress-transfer-overall-percent')).toBe('100.0 %');
     expect(await text('progress-convert-overall-percent')).toBe('100.0 %');
     expect(await text('migrate-log')).toContain(`${TARGET}.qcow2`);
+
+    // The wizard goes on as after a local conversion (issue 17): Create VM from the migrated disk
+    // and the VM's metadata from vCenter, stating what its inspection found (this disk holds no
+    // OS), then Verify boot of the same disk.
+    await page.getByTestId('vc-step-define').getByRole('button').click();
+    await page.getByTestId('vm-step').waitFor();
+    expect(await text('vm-disk')).toBe(output);
+    const xml = page.getByTestId('domain-xml');
+    await expect.poll(() => xml.innerText(), { timeout: 30_000 }).toContain(`<source file='${output}'/>`);
+    expect(await page.getByTestId('vm-guest-evidence').getAttribute('data-evidence')).toBe('no-os');
+    expect(await page.locator('[data-testid="vm-decision"][data-field="disk bus"]').innerText()).toContain('inspection found no operating system');
+    await page.getByTestId('vc-step-verify').getByRole('button').click();
+    expect(await text('verify-disk')).toBe(output);
   });
 
   it('checks several selected VMs at once and says which can go', async () => {
@@ -311,7 +325,7 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
     await start.click();
     const rate = page.getByTestId('progress-transfer-overall-rate');
     await rate.waitFor({ timeout: 30_000 });
-    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MB\/s$/);
+    await expect.poll(() => rate.innerText(), { timeout: 30_000, interval: 100 }).toMatch(/^\d+(\.\d)? MiB\/s$/);
 
     await page.getByTestId('migrate-cancel').click();
     await page.getByTestId('migrate-cancel-yes').click();

@@ -109,7 +109,13 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     await page.getByTestId('to-options').click();
     await page.locator('[data-testid="start"]:not([disabled])').waitFor({ timeout: 30_000 });
     await page.getByTestId('start').click();
-    await page.getByTestId('result').waitFor({ timeout: 300_000 });
+    // The wizard repairs by default: this guest's VMware Tools services are disabled.
+    await page.getByTestId('repair-review').waitFor({ timeout: 400_000 });
+    expect(await page.locator('[data-testid="repair-fix"][data-fix="remove-vmware-tools"]').getAttribute('data-status')).toBe('planned');
+    await page.getByTestId('repair-apply').click();
+    await page.getByTestId('repair-outcome').waitFor({ timeout: 300_000 });
+    await page.getByTestId('repair-continue').click();
+    await page.getByTestId('result').waitFor({ timeout: 60_000 });
     const converted = (await page.getByTestId('result-output').getAttribute('data-path'))!;
     expect(converted).toBe(join(outDir, 'disk.qcow2'));
 
@@ -184,10 +190,15 @@ describe('Create VM and Verify boot in Chromium through the bridge', () => {
     // The VM is removed on request; its disk stays.
     await page.getByTestId('step-vm').getByRole('button').click();
     await page.getByTestId('undefine').click();
+    // Removing asks first; keeping it changes nothing.
+    await page.getByTestId('undefine-confirm').getByRole('button', { name: 'Keep it' }).click();
+    expect(await domainNames({ tools }, 'qemu:///session')).toContain(name);
+    await page.getByTestId('undefine').click();
+    await page.getByTestId('undefine-confirm-yes').click();
     await page.getByTestId('vm-removed').waitFor({ timeout: 30_000 });
     expect(await domainNames({ tools }, 'qemu:///session')).not.toContain(name);
     expect(existsSync(converted)).toBe(true);
-  });
+  }, 1_200_000 /* a conversion, an appliance with the repair's dracut and grub-mkconfig, and a boot to login under TCG: minutes on a busy machine */);
 
   it('the Create VM page: a VMDK is refused, a blank disk chosen directly fails in seconds with its reason', async () => {
     await page.getByTestId('nav-vm').click();

@@ -12,6 +12,8 @@ export interface BridgeProcess {
   openUrl: string;
   token: string;
   pid: number;
+  /** Resolves with the exit code (or signal) once the process has ended. */
+  exited: Promise<number | string | null>;
   /** Everything the process wrote to stderr so far (for failure messages). */
   stderr(): string;
   /** SIGTERM (the bridge cancels running jobs and cleans up), SIGKILL if it does not exit in time. */
@@ -24,6 +26,10 @@ export interface BridgeProcessOptions {
   /** HYPER2KVM_OUT_DIR: the default destination the wizard proposes. */
   outDir: string;
   startTimeoutMs?: number;
+  /** More `serve` options (`--host ::1`, `--max-upload-gib N`). */
+  args?: string[];
+  /** Options for node itself, before the script (`--import` a test module). */
+  nodeArgs?: string[];
 }
 
 function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
@@ -45,7 +51,7 @@ export async function startBridgeProcess(options: BridgeProcessOptions): Promise
   const cli = join(repoRoot(), 'dist', 'node', 'cli.mjs');
   if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first (npm run test:e2e does).`);
   if (!existsSync(join(repoRoot(), 'dist', 'renderer', 'index.html'))) throw new Error('dist/renderer is missing: run `npm run build` first.');
-  const child = spawn(process.execPath, [cli, 'serve', '--json'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), cli, 'serve', '--json', ...(options.args ?? [])], {
     cwd: repoRoot(),
     env: { ...process.env, HYPER2KVM_HOME: options.home, HYPER2KVM_OUT_DIR: options.outDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,11 +87,24 @@ export async function startBridgeProcess(options: BridgeProcessOptions): Promise
     throw error;
   });
 
-  const token = new URL(listening.openUrl).hash.replace(/^#token=/, '');
+  let token: string;
+  try {
+    token = new URL(listening.openUrl).hash.replace(/^#token=/, '');
+  } catch (error) {
+    // A URL that does not parse must not leave the server running.
+    child.kill('SIGKILL');
+    await waitForExit(child, 5000);
+    throw new Error(`The bridge printed an open URL that is not a URL (${listening.openUrl}): ${(error as Error).message}`);
+  }
+  const exited = new Promise<number | string | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode);
+    else child.once('exit', (code, signal) => resolve(code ?? signal));
+  });
   return {
     ...listening,
     token,
     pid: child.pid!,
+    exited,
     stderr: () => stderr,
     async stop() {
       lines.close();

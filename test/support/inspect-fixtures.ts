@@ -2,7 +2,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { LocalToolRunner } from '../../electron/engine/core/tool-runner';
-import { GuestfishSession } from '../../electron/engine/inspect/guestfish-session';
+import { GuestfishSession } from '../../electron/engine/appliance/guestfish-session';
 import { parseStatvfs } from '../../electron/engine/inspect/storage';
 import { cachedFixture } from '../fixtures/cache';
 import { logFixture, step } from '../fixtures/log';

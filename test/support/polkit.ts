@@ -167,19 +167,8 @@ export function asUser(user: { uid: number; gid: number }, command: readonly str
   return [SETPRIV, `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...command];
 }
 
-/** The launcher (build/helper/hyper2kvm-helper) with its two paths pointed at this checkout. */
-export function renderLauncher(template: string, runtime: string, script: string): string {
-  const rendered = template.replace(/^RUNTIME=.*$/m, `RUNTIME=${runtime}`).replace(/^SCRIPT=.*$/m, `SCRIPT=${script}`);
-  if (!rendered.includes(`RUNTIME=${runtime}\n`) || !rendered.includes(`SCRIPT=${script}\n`)) throw new Error('The launcher template no longer has RUNTIME= and SCRIPT= lines');
-  return rendered;
-}
-
-/** The policy (build/polkit/…policy) with exec.path pointed at the test launcher. */
-export function renderPolicy(template: string, execPath: string): string {
-  const rendered = template.replace(/(<annotate key="org\.freedesktop\.policykit\.exec\.path">)[^<]*(<\/annotate>)/, `$1${execPath}$2`);
-  if (!rendered.includes(`>${execPath}<`)) throw new Error('The policy template has no exec.path annotation');
-  return rendered;
-}
+// The launcher and policy rendered with a test install's paths (the Debian package uses the same).
+export { renderLauncher, renderPolicy } from '../../build/templates';
 
 /** A polkit JavaScript rule (polkit ≥ 106) that grants one action to one user without asking. */
 export function grantRule(actionId: string, userName: string): string {

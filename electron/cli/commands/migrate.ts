@@ -5,11 +5,12 @@ import { RemoteError } from '../../../shared/rpc/client';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, say } from '../io';
 import { followJob } from '../jobs';
+import { repairFailure, sayTail, FIX_IDS_HELP, TAIL_FLAGS, TAIL_HELP, tailOptionsFrom, tailResultJson } from '../tail-flags';
 import type { Command } from './types';
 import { cliLogin, CONNECTION_HELP, CONNECTION_OPTIONS, reportVcenterFailure, vmSelector } from './vcenter';
 
 const usage =
-  'hyper2kvm migrate --server URL --user USER --password-file FILE [--ca FILE | --thumbprint SHA256] --vm VM --out DIR [--format qcow2|raw] [--compress] [--name NAME] [--overwrite] [--parallel N] [--limit MBPS] [--retries N] [--keep-downloads] [--json]';
+  'hyper2kvm migrate --server URL --user USER --password-file FILE [--ca FILE | --thumbprint SHA256] --vm VM --out DIR [--format qcow2|raw] [--compress] [--name NAME] [--overwrite] [--parallel N] [--limit MBPS] [--retries N] [--keep-downloads] [--inspect] [--repair [--only ID,...]] [--define [--connect URI]] [--verify-boot] [--json]';
 
 /** `hyper2kvm migrate`: a VM from vCenter into qcow2/raw disks, downloading and converting at once. */
 export const migrateCommand: Command = {
@@ -32,7 +33,10 @@ Options:
   --limit MBPS         bandwidth limit for all downloads, in MB/s
   --retries N          failed attempts in a row before a download gives up (default 6)
   --keep-downloads     keep the downloaded VMware files after success
+${TAIL_HELP}
 ${CONNECTION_HELP}
+
+${FIX_IDS_HELP}
 
 Exit codes: 0 success, 1 failure, 2 bad input (blockers, certificate, credentials), 130 cancelled.`,
   async run(ctx) {
@@ -50,6 +54,7 @@ Exit codes: 0 success, 1 failure, 2 bad input (blockers, certificate, credential
         limit: { type: 'string' },
         retries: { type: 'string' },
         'keep-downloads': { type: 'boolean', default: false },
+        ...TAIL_FLAGS,
       },
       usage,
     );
@@ -76,6 +81,7 @@ Exit codes: 0 success, 1 failure, 2 bad input (blockers, certificate, credential
       ...(parallel !== undefined ? { parallelDisks: Math.round(parallel) } : {}),
       ...(limit !== undefined ? { maxBytesPerSecond: limit * 1e6 } : {}),
       ...(retries !== undefined ? { retries: Math.round(retries) } : {}),
+      ...tailOptionsFrom(values, usage),
     } as const;
 
     const { client } = ctx.engine();
@@ -87,16 +93,30 @@ Exit codes: 0 success, 1 failure, 2 bad input (blockers, certificate, credential
       const end = await followJob(client, ctx.io, () => client.call('migrate.start', { connectionId: connection.connectionId, vmId: vm.id, options }));
       if (end.type === 'done') {
         const result = end.result as MigrateResult;
+        const repairProblem = repairFailure(result.repair);
         if (ctx.io.json) {
-          emitJson(ctx.io, { type: 'result', ok: true, jobId: result.jobId, source: result.source, vm: result.vm, outputs: result.outputs, transfer: result.transfer, stagingDir: result.stagingDir, durationMs: result.durationMs, recordPath: result.recordPath });
+          emitJson(ctx.io, {
+            type: 'result',
+            ok: repairProblem === null,
+            jobId: result.jobId,
+            source: result.source,
+            vm: result.vm,
+            outputs: result.outputs,
+            transfer: result.transfer,
+            stagingDir: result.stagingDir,
+            durationMs: result.durationMs,
+            recordPath: result.recordPath,
+            ...tailResultJson(result, repairProblem),
+          });
         } else {
           const t = result.transfer;
           say(ctx.io, `\nMigrated ${result.source.vmName} in ${formatDuration(result.durationMs / 1000)}: downloaded ${formatBytes(t.bytes)} at ${formatRate(t.bytesPerSecond)}${t.resumedBytes ? ` (${formatBytes(t.resumedBytes)} resumed)` : ''}`);
           for (const o of result.outputs) say(ctx.io, `  ${o.path}  ${o.format}, ${formatBytes(o.virtualSize)} virtual, ${formatBytes(o.actualSize)} on disk`);
           say(ctx.io, `  VM: ${result.vm.vcpus ?? '?'} vCPU, ${result.vm.memoryMiB ?? '?'} MiB, ${result.vm.firmware ?? 'bios'}, ${result.vm.nics.map((n) => `${n.mac ?? '?'} on ${n.network ?? '?'}`).join(', ') || 'no NICs'}`);
           say(ctx.io, `  record: ${result.recordPath}`);
+          sayTail(ctx.io, result);
         }
-        return 0;
+        return repairProblem ? 1 : 0;
       }
       const error: EngineError = end.type === 'failed' ? end.error : { code: 'CANCELLED', kind: 'cancelled', message: 'The migration was cancelled.', hint: 'What was downloaded is kept: run the same command again to resume.' };
       if (!ctx.io.json && error.code === 'VCENTER_PREFLIGHT_BLOCKED') printBlockers(error, (text) => ctx.io.stderr.write(text + '\n'));

@@ -98,6 +98,26 @@ export async function attachToInspectionReport(reportPath: string, verification:
   return null;
 }
 
+/** The inspection report at a path, or null when there is none or it cannot be read. */
+export async function readInspectionFile(reportPath: string): Promise<InspectionReport | null> {
+  const raw = await readFile(reportPath, 'utf8').then(
+    (text) => JSON.parse(text) as unknown,
+    () => null,
+  ).catch(() => null);
+  const read = raw === null ? null : readInspectionReport(raw);
+  return read?.ok ? read.report : null;
+}
+
+/**
+ * What the inspection of the booted disk said that the verdict should repeat: that it found no
+ * operating system (then a failed boot is what was to be expected, and the verdict says why).
+ * Null when there is nothing to add.
+ */
+export function inspectionNoteFor(report: InspectionReport, jobId: string): string | null {
+  if (report.os.type !== 'unknown') return null;
+  return `The inspection of this disk (job ${jobId}) found no operating system on it: there was nothing to boot.`;
+}
+
 /** Readers never see half a file: written next to it, then renamed over it. */
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   const partial = `${path}.partial-${process.pid}`;

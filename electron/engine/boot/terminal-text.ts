@@ -12,9 +12,15 @@ export class TerminalText {
   push(raw: string): string[] {
     let text = this.pending + raw;
     this.pending = '';
+    // Carriage returns at the end may belong to a line end in the next read ("\r" | "\r\n").
+    const returns = /\r+$/.exec(text);
+    if (returns) {
+      this.pending = returns[0];
+      text = text.slice(0, returns.index);
+    }
     const cut = incompleteEscapeStart(text);
     if (cut >= 0) {
-      this.pending = text.slice(cut);
+      this.pending = text.slice(cut) + this.pending;
       text = text.slice(0, cut);
     }
     const cleaned = this.partial + clean(text);
@@ -30,7 +36,7 @@ export class TerminalText {
 
   /** Ends the stream: returns the unfinished line, if any. */
   flush(): string[] {
-    const rest = this.partial + clean(this.pending);
+    const rest = this.partial + clean(this.pending.replace(/\r+$/, ''));
     this.partial = '';
     this.pending = '';
     return rest.length > 0 ? [rest] : [];
@@ -57,7 +63,8 @@ function clean(text: string): string {
     .replace(OSC, '')
     .replace(OTHER_CSI, '')
     .replace(OTHER_ESC, '')
-    .replace(/\r\n/g, '\n')
+    // systemd ends its status lines with "\r\r\n": one line end, not a line and an empty one.
+    .replace(/\r+\n/g, '\n')
     .replace(/\r/g, '\n')
     .replace(CONTROL, '');
 }

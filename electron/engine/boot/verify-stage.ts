@@ -18,6 +18,7 @@ import type { VirshContext } from '../libvirt/virsh';
 import { agentPing, createFromFile, destroyDomain, domainState } from '../libvirt/virsh';
 import '../libvirt/error-codes';
 import { BootClassifier } from './classify';
+import { ConsoleScreen } from './console-screen';
 import type { BootOutcome } from './classify';
 import { fileFacts, readDiskChain, restoreOwnership, untouched } from './disk';
 import type { FileFacts } from './disk';
@@ -51,6 +52,9 @@ export interface VerifyBootTuning {
  * a serial console takes far longer than that to reach its login prompt anyway.
  */
 const DEFAULT_TUNING: VerifyBootTuning = { pollMs: 200, stateEveryMs: 2000, agentEveryMs: 5000, serialSilenceMs: 20_000, settleMs: 15_000, stallMs: 45_000 };
+
+/** Lines of the console the verdict quotes. */
+const EXCERPT_LINES = 30;
 
 /** The guest agent can only answer once userspace runs: before that a ping only costs a virsh. */
 const AGENT_EARLIEST_MS = 30_000;
@@ -284,6 +288,8 @@ interface WatchInput extends BootOnceInput {
 async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'domainName'>> {
   const { req, ctx, observer, tuning, virshCtx, domainName, serialLog, t0, evidenceDir, attempt } = input;
   const classifier = new BootClassifier({ firmware: req.firmware, settleMs: tuning.settleMs });
+  // The excerpt as the console showed it (GRUB's screens drawn, not a column of their pieces).
+  const screen = new ConsoleScreen();
   const timeoutMs = input.timeoutSeconds * 1000;
   const intervalMs = req.screenshotIntervalSeconds * 1000;
   const screenshots: BootScreenshot[] = [];
@@ -322,6 +328,8 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
       const at = elapsed();
       if (/\S/.test(text)) lastSerialAt = at;
       observer.onSerialText?.(text, at);
+      // The screen takes every read, the deciding one included (the excerpt ends with it).
+      void screen.write(text);
       classifier.feedSerial(text, at);
     }
   };
@@ -335,7 +343,9 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
     }
     const furthest = classifier.milestones.at(-1);
     if (fresh.length > 0 && furthest) {
-      ctx.progressSnapshot({ fraction: (MILESTONE_STEPS.indexOf(furthest.kind) + 1) / MILESTONE_STEPS.length, bytesDone: 0, bytesTotal: 0, bytesPerSecond: null, etaSeconds: null, item: furthest.kind });
+      // Milestones reached, as steps of the boot (no bytes move): the next one is the step under way.
+      const reached = MILESTONE_STEPS.indexOf(furthest.kind) + 1;
+      ctx.progressSnapshot({ unit: 'steps', fraction: reached / MILESTONE_STEPS.length, bytesDone: reached, bytesTotal: MILESTONE_STEPS.length, bytesPerSecond: null, etaSeconds: null, item: furthest.kind });
     }
   };
 
@@ -419,7 +429,10 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
       }
       await sleep(tuning.pollMs);
     }
-    const outcome = ended ?? classifier.outcome!;
+    const decided = ended ?? classifier.outcome!;
+    await screen.settled();
+    const rendered = decided.excerptSource === 'serial' ? screen.excerpt(EXCERPT_LINES) : '';
+    const outcome: BootOutcome = rendered ? { ...decided, excerpt: rendered } : decided;
     reportMilestones();
     ctx.log('info', `Verdict: ${outcome.verdict} (${outcome.reason}) at ${(outcome.atMs / 1000).toFixed(1)} s: ${outcome.detail}`);
     // The picture for the report: the screen as it was when the verdict fell.
@@ -435,6 +448,7 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
   } finally {
     if (ocr) await ocr;
     await (serial as FileHandle | null)?.close();
+    screen.dispose();
   }
 }
 

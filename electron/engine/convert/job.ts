@@ -7,12 +7,12 @@ import type { JobSpec } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
 import type { DiskOps } from '../privilege/disk-ops';
 import { directDiskOps } from '../privilege/disk-ops';
-import { checkStage } from '../stages/check';
 import { convertStage } from '../stages/convert';
-import { finalizeStage } from '../stages/finalize';
 import { preflightStage } from '../stages/preflight';
 import { probeStage } from '../stages/probe';
 import { verifyManifestStage } from '../stages/verify-manifest';
+import { runTail, tailStages } from '../pipeline/tail';
+import { tailCli } from '../pipeline/cli';
 import { resolveOptions } from './preview';
 
 export interface ConvertJobDeps {
@@ -24,31 +24,27 @@ export interface ConvertJobDeps {
   version?: string;
 }
 
+/** The stages before the shared tail (pipeline/tail.ts: check → inspect → repair → finalize → define → verify-boot). */
 export const CONVERT_STAGES = [
   { id: 'probe', label: 'Probe source' },
   { id: 'verify', label: 'Verify manifest' },
   { id: 'preflight', label: 'Check destination' },
   { id: 'convert', label: 'Convert disks' },
-  { id: 'check', label: 'Check outputs' },
-  { id: 'finalize', label: 'Finalize' },
 ] as const;
-
-/** With the inspect option: the converted disks are inspected in one appliance at the end. */
-export const CONVERT_INSPECT_STAGE = { id: 'inspect', label: 'Inspect the guest' } as const;
 
 /** The equivalent command line, stored in the job record so that any run can be replayed. */
 export function convertCli(source: string, options: ConvertOptions): string[] {
   const o = resolveOptions(options);
-  return ['hyper2kvm', 'convert', source, '--out', o.outDir, '--format', o.format, ...(o.compress ? ['--compress'] : []), ...(o.name ? ['--name', o.name] : []), ...(o.overwrite ? ['--overwrite'] : []), ...(o.inspect ? ['--inspect'] : [])];
+  return ['hyper2kvm', 'convert', source, '--out', o.outDir, '--format', o.format, ...(o.compress ? ['--compress'] : []), ...(o.name ? ['--name', o.name] : []), ...(o.overwrite ? ['--overwrite'] : []), ...tailCli(o)];
 }
 
-/** probe → verify → preflight → convert → check → finalize (→ inspect). */
+/** probe → verify → preflight → convert, then the shared tail. */
 export function convertJob(source: string, rawOptions: ConvertOptions, deps: ConvertJobDeps): JobSpec<ConvertResult> {
   const options = resolveOptions(rawOptions);
   return {
     kind: 'convert',
     title: `Convert ${source}`,
-    stages: options.inspect ? [...CONVERT_STAGES, CONVERT_INSPECT_STAGE] : CONVERT_STAGES,
+    stages: [...CONVERT_STAGES, ...tailStages(options)],
     request: { source, options },
     cli: convertCli(source, rawOptions),
     async run(job) {
@@ -67,23 +63,13 @@ export function convertJob(source: string, rawOptions: ConvertOptions, deps: Con
         format: options.format,
         compress: options.compress,
       });
-      const checked = await job.runStage(checkStage(ops), converted);
-      const outputs = await job.runStage(finalizeStage(ops, options.overwrite), checked);
-      const inspected = options.inspect
-        ? await job.runStage(
-            // Loaded only when asked for: the inspection code is large and most scripts skip it.
-            (await import('../inspect/job')).inspectAfterConversion(deps.version ?? '0.0.0'),
-            outputs.map((o) => ({ id: o.diskId, path: o.path, format: o.format })),
-          )
-        : null;
+      const tail = await runTail(job, { converted, vm: plan.vm, options, ops, tools: deps.tools, version: deps.version ?? '0.0.0' });
       return {
         jobId: job.id,
-        outputs,
+        ...tail,
         vm: plan.vm,
         durationMs: Date.now() - started,
         recordPath: join(job.dir, 'job.json'),
-        ...(inspected?.report ? { inspection: inspected.report } : {}),
-        ...(inspected?.error ? { inspectionError: inspected.error } : {}),
       };
     },
   };

@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { toEngineError } from './errors';
 import type { ToolRunner } from './tool-runner';
 
 /**
@@ -22,27 +23,47 @@ export function kvmDevicePresent(device = '/dev/kvm'): boolean {
   }
 }
 
-let answer: Promise<boolean> | undefined;
+/**
+ * Whether KVM can be used here, and why not when it cannot: `hyper2kvm doctor` shows the reason
+ * and what to do, everything else only asks `usable`.
+ */
+export type KvmStatus =
+  | { usable: true; reason: 'works' | 'forced'; detail: string }
+  | { usable: false; reason: 'forced' | 'no-device' | 'no-access' | 'qemu-failed'; detail: string; stderrTail?: string };
 
-export function kvmWorks(tools: ToolRunner, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+let answer: Promise<KvmStatus> | undefined;
+
+export async function kvmWorks(tools: ToolRunner, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  return (await kvmStatus(tools, env)).usable;
+}
+
+export function kvmStatus(tools: ToolRunner, env: NodeJS.ProcessEnv = process.env): Promise<KvmStatus> {
   answer ??= probe(tools, env);
   return answer;
 }
 
 const QMP_QUIT = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n';
 
-async function probe(tools: ToolRunner, env: NodeJS.ProcessEnv): Promise<boolean> {
+async function probe(tools: ToolRunner, env: NodeJS.ProcessEnv): Promise<KvmStatus> {
   const forced = env.HYPER2KVM_ACCEL;
-  if (forced === 'kvm' || forced === 'tcg') return forced === 'kvm';
-  if (!kvmDevicePresent()) return false;
+  if (forced === 'kvm') return { usable: true, reason: 'forced', detail: 'HYPER2KVM_ACCEL=kvm' };
+  if (forced === 'tcg') return { usable: false, reason: 'forced', detail: 'HYPER2KVM_ACCEL=tcg' };
+  if (!existsSync('/dev/kvm')) return { usable: false, reason: 'no-device', detail: '/dev/kvm does not exist' };
+  if (!kvmDevicePresent()) return { usable: false, reason: 'no-access', detail: 'this user cannot open /dev/kvm for reading and writing' };
+  // Kept here too: qemu aborts (SIGABRT) on the failure that matters, and a tool killed by a
+  // signal carries no stderr in its error value.
+  const stderr: string[] = [];
   try {
     await tools.run('qemu-system-x86_64', ['-machine', 'accel=kvm,graphics=off', '-cpu', 'max', '-m', '64', '-nodefaults', '-display', 'none', '-no-user-config', '-S', '-qmp', 'stdio'], {
       input: QMP_QUIT,
       signal: AbortSignal.timeout(10_000),
+      onStderrLine: (line) => stderr.push(line),
     });
-    return true;
-  } catch {
-    return false;
+    return { usable: true, reason: 'works', detail: 'qemu started a vCPU with KVM' };
+  } catch (error) {
+    const failure = toEngineError(error);
+    const stderrTail = stderr.join('\n').trim().slice(-4096) || failure.evidence?.stderrTail;
+    return { usable: false, reason: 'qemu-failed', detail: failure.message, ...(stderrTail ? { stderrTail } : {}) };
   }
 }
 

@@ -6,7 +6,7 @@ import type { JobEvent, JobState, Observation } from '../../../shared/contract/e
 import type { JobSummary } from '../../../shared/contract/api/core';
 import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
 import { ProgressMeter, throttle } from '../../../shared/progress';
-import type { CleanupRegistry, LogLevel, ProgressReport, Stage, StageContext } from './stage';
+import type { CleanupRegistry, LogLevel, LogSink, ProgressReport, Stage, StageContext } from './stage';
 import type { ToolRunner } from './tool-runner';
 
 /** What a job kind gives the manager: its name, its stages (for the UI's step list) and its body. */
@@ -30,7 +30,36 @@ export interface JobHandle {
   log(level: LogLevel, message: string): void;
   /** Sends what the running stage saw (console text, a milestone, a screenshot) as an event. */
   observe(observation: Observation): void;
+  /**
+   * Waits for the user's answer to a question of this kind (the wizard's Repair step answers
+   * through a contract call that reaches `JobManager.answer`). Cancelling the job ends the wait.
+   */
+  waitForAnswer(kind: string): Promise<unknown>;
   readonly cleanup: CleanupRegistry;
+}
+
+/**
+ * Work to do around a job's stages, given by whoever starts the job (a batch runs the site's
+ * hooks here). `before` runs once the stage has started and `after` once it has produced its
+ * output, both awaited inside the stage: a hook that throws fails the stage (and so the job) with
+ * its own error value. Stages that run at the same time call their hooks at the same time.
+ */
+export interface StageHooks {
+  before?(stage: { id: string; label: string }, ctx: StageHookContext): Promise<void>;
+  after?(stage: { id: string; label: string }, output: unknown, ctx: StageHookContext): Promise<void>;
+}
+
+/** What a stage hook may use: the job's identity and folder, its abort signal and its log. */
+export interface StageHookContext {
+  readonly jobId: string;
+  readonly jobDir: string;
+  readonly signal: AbortSignal;
+  /** Lines land in the job's log under the stage the hook runs for. */
+  readonly log: LogSink;
+}
+
+export interface JobStartOptions {
+  stageHooks?: StageHooks;
 }
 
 interface JobEntry {
@@ -38,6 +67,8 @@ interface JobEntry {
   events: JobEvent[];
   controller: AbortController;
   finished: Promise<JobSummary>;
+  /** The question the job waits on, if any. */
+  question: { kind: string; resolve: (answer: unknown) => void } | null;
 }
 
 export interface JobManagerOptions {
@@ -72,10 +103,12 @@ export class JobManager {
   }
 
   /** Starts a job and returns its id at once; the work goes on in the background. */
-  async start<R>(spec: JobSpec<R>): Promise<string> {
+  async start<R>(spec: JobSpec<R>, options: JobStartOptions = {}): Promise<string> {
     const id = newJobId(this.now());
     const dir = join(this.options.jobsDir, id);
-    await mkdir(dir, { recursive: true });
+    // Job records hold what a guest contains (users, packages, file diffs): this user's only.
+    // `mode` applies to every folder created on the way, the app's home among them.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const controller = new AbortController();
     const summary: JobSummary = {
       jobId: id,
@@ -87,9 +120,9 @@ export class JobManager {
       error: null,
       result: null,
     };
-    const entry: JobEntry = { summary, events: [], controller, finished: Promise.resolve(summary) };
+    const entry: JobEntry = { summary, events: [], controller, finished: Promise.resolve(summary), question: null };
     this.jobs.set(id, entry);
-    entry.finished = this.execute(entry, dir, spec);
+    entry.finished = this.execute(entry, dir, spec, options.stageHooks);
     return id;
   }
 
@@ -103,6 +136,16 @@ export class JobManager {
     if (entry.summary.state !== 'running') return { cancelled: false, state: entry.summary.state };
     entry.controller.abort();
     return { cancelled: true, state: entry.summary.state };
+  }
+
+  /** Answers the question a running job waits on; false when it waits on no question of this kind. */
+  answer(jobId: string, kind: string, answer: unknown): boolean {
+    const entry = this.entry(jobId);
+    if (entry.summary.state !== 'running' || entry.question?.kind !== kind) return false;
+    const { resolve } = entry.question;
+    entry.question = null;
+    resolve(answer);
+    return true;
   }
 
   /** Cancels every running job and waits for their cleanup (app shutdown). */
@@ -127,7 +170,7 @@ export class JobManager {
     return entry;
   }
 
-  private async execute<R>(entry: JobEntry, dir: string, spec: JobSpec<R>): Promise<JobSummary> {
+  private async execute<R>(entry: JobEntry, dir: string, spec: JobSpec<R>, hooks: StageHooks | undefined): Promise<JobSummary> {
     const id = entry.summary.jobId;
     const signal = entry.controller.signal;
     const eventLog = join(dir, 'events.jsonl');
@@ -160,6 +203,22 @@ export class JobManager {
       cleanup: cleanups.registry,
       log: (level, message) => log(level, message),
       observe: (observation) => emit({ type: 'observation', jobId: id, at: at(), stage: currentStage ?? spec.kind, observation }),
+      waitForAnswer: (kind) =>
+        new Promise<unknown>((resolve, reject) => {
+          if (signal.aborted) return reject(new EngineFailure(cancelledError()));
+          const onAbort = (): void => {
+            entry.question = null;
+            reject(new EngineFailure(cancelledError()));
+          };
+          signal.addEventListener('abort', onAbort, { once: true });
+          entry.question = {
+            kind,
+            resolve: (answer) => {
+              signal.removeEventListener('abort', onAbort);
+              resolve(answer);
+            },
+          };
+        }),
       runStage: async <I, O>(stage: Stage<I, O>, input: I): Promise<O> => {
         if (signal.aborted) throw new EngineFailure(cancelledError());
         currentStage = stage.id;
@@ -184,9 +243,13 @@ export class JobManager {
           },
           progressSnapshot: (snapshot) => progressOut.push({ type: 'progress', jobId: id, at: at(), stage: stage.id, progress: snapshot }),
         };
+        const hookCtx: StageHookContext = { jobId: id, jobDir: dir, signal, log: ctx.log };
+        const info = { id: stage.id, label: stage.label };
         try {
+          if (hooks?.before) await hooks.before(info, hookCtx);
           const output = await stage.run(input, ctx);
           progressOut.flush();
+          if (hooks?.after) await hooks.after(info, output, hookCtx);
           const durationMs = Date.now() - started;
           stageTimes.push({ id: stage.id, label: stage.label, durationMs });
           emit({ type: 'stage-done', jobId: id, at: at(), stage: stage.id, durationMs });

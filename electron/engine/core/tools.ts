@@ -15,6 +15,8 @@ export const TOOLS = {
   hivexregedit: { paths: ['/usr/bin/hivexregedit'], package: 'libhivex-bin' },
   hivexget: { paths: ['/usr/bin/hivexget'], package: 'libhivex-bin' },
   hivexml: { paths: ['/usr/bin/hivexml'], package: 'libhivex-bin' },
+  // Reads the virtio-win ISO (Windows drivers) on the host: lists it and extracts what a guest needs.
+  xorriso: { paths: ['/usr/bin/xorriso'], package: 'xorriso' },
   virsh: { paths: ['/usr/bin/virsh'], package: 'libvirt-clients' },
   'virt-xml-validate': { paths: ['/usr/bin/virt-xml-validate'], package: 'libxml2-utils' },
   tesseract: { paths: ['/usr/bin/tesseract'], package: 'tesseract-ocr' },
@@ -35,6 +37,11 @@ export const TOOLS = {
   // The privileged helper reads sources with the rights of the user who ran pkexec.
   setpriv: { paths: ['/usr/bin/setpriv'], package: 'util-linux' },
   getent: { paths: ['/usr/bin/getent'], package: 'libc-bin' },
+  // `hyper2kvm doctor` and `--version`: package versions of tools without a --version flag,
+  // whether polkitd answers, and the default browser for `serve --open`.
+  'dpkg-query': { paths: ['/usr/bin/dpkg-query'], package: 'dpkg' },
+  pkaction: { paths: ['/usr/bin/pkaction'], package: 'polkitd' },
+  'xdg-open': { paths: ['/usr/bin/xdg-open'], package: 'xdg-utils' },
 } as const satisfies Record<string, { paths: readonly string[]; package: string }>;
 
 export type ToolName = keyof typeof TOOLS;

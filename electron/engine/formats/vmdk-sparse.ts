@@ -172,9 +172,13 @@ function furthestReference(head: Buffer, directoryStart: number, directoryBytes:
   if (directoryStart + directoryBytes > head.length) return null;
   let tables = 0;
   let grains = 0;
+  // Each table is walked once: a directory whose thousands of entries name the same table would
+  // otherwise cost entries × table size (seconds for a 64 KiB head).
+  const walked = new Set<number>();
   for (let at = directoryStart; at < directoryStart + directoryBytes; at += 4) {
     const tableSector = head.readUInt32LE(at);
-    if (tableSector === 0) continue;
+    if (tableSector === 0 || walked.has(tableSector)) continue;
+    walked.add(tableSector);
     const tableStart = tableSector * SECTOR_BYTES;
     const tableEnd = tableStart + numGTEsPerGT * 4;
     tables = Math.max(tables, tableEnd);

@@ -62,7 +62,14 @@ export function parseXml(xml: string): { root: XmlElement } | { problem: XmlProb
     cdataPropName: '#cdata',
     commentPropName: '#comment',
   });
-  const nodes = parser.parse(xml) as OrderedNode[];
+  let nodes: OrderedNode[];
+  try {
+    nodes = parser.parse(xml) as OrderedNode[];
+  } catch (error) {
+    // The validator lets a few malformed shapes through that the parser then throws on
+    // (`<?'?>`, found by fuzzing): still just not well-formed XML.
+    return { problem: { reason: `it is not well-formed XML (${error instanceof Error ? error.message : String(error)})` } };
+  }
   const roots = nodes.filter((node) => elementName(node) !== null);
   if (roots.length !== 1) return { problem: { reason: 'it does not have exactly one root element' } };
   try {

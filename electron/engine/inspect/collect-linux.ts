@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Application, LinuxFacts, NetworkConfig } from '../../../shared/contract/models/inspection';
 import type { ToolRunner } from '../core/tool-runner';
-import type { GfCommand, GfResult } from './guestfish-protocol';
-import { known, parseBool, parseLines, parseStructList } from './guestfish-protocol';
-import type { GuestfishSession } from './guestfish-session';
-import { GuestTree, readTar } from './guest-tree';
+import type { GfCommand, GfResult } from '../appliance/guestfish-protocol';
+import { known, parseBool, parseLines, parseStructList } from '../appliance/guestfish-protocol';
+import type { GuestfishSession } from '../appliance/guestfish-session';
+import { GuestTree, readTar } from '../appliance/guest-tree';
 import { hostDecompressor } from './linux/decompress';
 import { BLS_DIR, BOOT_CONFIGS, ETC_EXCLUDES, LINUX_LINKS, LINUX_PRESENCE, PACKAGE_DATABASES, VIRTIO_BOOT_DRIVERS, initramfsFor, kernelVersions, linuxFacts } from './linux/facts';
+import type { KernelInputs } from './linux/facts';
 import { listInitramfs } from './linux/initramfs';
 import { parseApkInstalled, parseDpkgStatus } from './linux/packages';
 import { parseStatvfs } from './storage';
@@ -27,6 +28,9 @@ export interface LinuxCollection {
   /** statvfs of each mountpoint, by mountpoint path. */
   usage: Map<string, UsageInfo>;
   notes: string[];
+  /** What was read, for the repair planner that works from the same reads (no second download). */
+  tree: GuestTree;
+  kernels: KernelInputs;
 }
 
 /** /lib/modules may hold leftovers of many kernels: read modules.builtin and initramfs for at most this many. */
@@ -160,8 +164,9 @@ export async function collectLinux(
   }
 
   const applications = packageFormat === 'deb' ? parseFrom(tree, PACKAGE_DATABASES.deb, parseDpkgStatus) : packageFormat === 'apk' ? parseFrom(tree, PACKAGE_DATABASES.apk, parseApkInstalled) : libguestfsApps;
-  const { facts, network } = linuxFacts({ tree, applications, kernels: { bootFiles, moduleDirs, builtin, initramfsContents } });
-  return { facts, network, applications, usage, notes };
+  const kernelInputs: KernelInputs = { bootFiles, moduleDirs, builtin, initramfsContents };
+  const { facts, network } = linuxFacts({ tree, applications, kernels: kernelInputs });
+  return { facts, network, applications, usage, notes, tree, kernels: kernelInputs };
 }
 
 function cursor(results: readonly GfResult[]): { next(): GfResult } {

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Application, NetworkConfig, WindowsFacts } from '../../../shared/contract/models/inspection';
 import type { ToolRunner } from '../core/tool-runner';
-import type { GuestfishSession } from './guestfish-session';
+import type { GuestfishSession } from '../appliance/guestfish-session';
+import { FIRSTBOOT_LOG, FIRSTBOOT_LOG_MAX, FIRSTBOOT_RUNNER, windowsPath } from '../guest/windows/firstboot-paths';
 import { parseStatvfs } from './storage';
 import type { UsageInfo } from './storage';
 import { controlSetName, registryReads, windowsFacts } from './windows/facts';
@@ -34,9 +35,11 @@ export async function collectWindows(
   const sysroot = systemRoot ?? '/Windows';
   // NTFS is mounted case-sensitively in the appliance: ask for each path's real spelling first.
   const wanted = [`${sysroot}/System32/config/SYSTEM`, `${sysroot}/System32/config/SOFTWARE`, '/hiberfil.sys'];
-  const r1 = await session.batch([...wanted.map((p) => ({ name: 'case-sensitive-path', args: [p] })), { name: 'statvfs', args: ['/'] }]);
+  const firstBoot = [FIRSTBOOT_RUNNER, FIRSTBOOT_LOG];
+  const r1 = await session.batch([...wanted.map((p) => ({ name: 'case-sensitive-path', args: [p] })), { name: 'statvfs', args: ['/'] }, ...firstBoot.map((p) => ({ name: 'case-sensitive-path', args: [p] }))]);
   const [systemPath, softwarePath, hiberPath] = wanted.map((p, i) => (r1[i]!.ok ? r1[i]!.output.trim() : p)) as [string, string, string];
   const usage = r1[3]!.ok ? parseStatvfs(r1[3]!.output) : null;
+  const [runnerPath, logPath] = firstBoot.map((p, i) => (r1[4 + i]!.ok ? r1[4 + i]!.output.trim() : p)) as [string, string];
 
   const systemLocal = await session.scratchPath('SYSTEM');
   const softwareLocal = await session.scratchPath('SOFTWARE');
@@ -46,6 +49,8 @@ export async function collectWindows(
     { name: 'download', args: [softwarePath, softwareLocal] },
     { name: 'is-file', args: [hiberPath] },
     { name: 'download-offset', args: [hiberPath, hiberLocal, '0', '8'] },
+    { name: 'is-file', args: [runnerPath] },
+    { name: 'filesize', args: [logPath] },
   ]);
   const haveSystem = r2[0]!.ok;
   const haveSoftware = r2[1]!.ok;
@@ -56,7 +61,23 @@ export async function collectWindows(
 
   const registry = await readRegistry(tools, { system: haveSystem ? systemLocal : null, software: haveSoftware ? softwareLocal : null }, controlSet, signal);
   const { facts, applications, network } = windowsFacts({ ...registry, systemRoot, hiberfil: { present: hiberPresent, header } });
+  const runnerPresent = r2[4]!.ok && r2[4]!.output.trim() === 'true';
+  const logSize = r2[5]!.ok ? Number(r2[5]!.output.trim()) : null;
+  const drive = /^([A-Za-z]):/.exec(registry.software.string('Microsoft\\Windows NT\\CurrentVersion', 'SystemRoot') ?? '')?.[1] ?? 'C';
+  if (runnerPresent || logSize !== null) facts.firstBoot = await readFirstBootLog(session, logPath, logSize, drive);
   return { facts, applications, network, usage, notes };
+}
+
+/** The end of hyper2kvm's first-boot log (written by the guest at its first boot on KVM), when there is one. */
+async function readFirstBootLog(session: GuestfishSession, path: string, size: number | null, drive: string): Promise<NonNullable<WindowsFacts['firstBoot']>> {
+  const logPath = windowsPath(drive, FIRSTBOOT_LOG);
+  if (size === null || !Number.isFinite(size)) return { logPath, log: null, truncated: false };
+  const local = await session.scratchPath('firstboot.log');
+  const length = Math.min(size, FIRSTBOOT_LOG_MAX);
+  const [r] = await session.batch([{ name: 'download-offset', args: [path, local, String(size - length), String(length)] }]);
+  // cmd.exe writes the console's code page; its ASCII part is what the log's lines are made of.
+  const log = r?.ok ? (await readFile(local)).toString('latin1').replace(/\r\n/g, '\n') : null;
+  return { logPath, log, truncated: size > length };
 }
 
 /**
@@ -97,7 +118,7 @@ export async function readKey(tools: ToolRunner, hiveFile: string, read: Registr
   return parseRegText(stdout, 16);
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

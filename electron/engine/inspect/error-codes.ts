@@ -2,25 +2,12 @@ import { registerErrorCodes } from '../../../shared/contract/errors';
 
 /** Error codes of guest inspection (stable strings: scripts and tests match on them). */
 export const INSPECT_NO_DISKS = 'INSPECT_NO_DISKS';
-/** The libguestfs appliance did not start (qemu, kernel, supermin). */
-export const INSPECT_LAUNCH_FAILED = 'INSPECT_LAUNCH_FAILED';
-/** The appliance or guestfish died while the inspection was talking to it. */
-export const INSPECT_SESSION_LOST = 'INSPECT_SESSION_LOST';
-/** A guestfish command the inspection cannot do without failed. */
-export const INSPECT_COMMAND_FAILED = 'INSPECT_COMMAND_FAILED';
-/** A write was attempted on a session opened read-only (a bug in the caller). */
-export const INSPECT_READ_ONLY = 'INSPECT_READ_ONLY';
-/** A disk the user named cannot be read (missing, not an image, unknown format). */
-export const INSPECT_DISK_UNREADABLE = 'INSPECT_DISK_UNREADABLE';
 /** A file opened as a saved report is not one (or is from a newer hyper2kvm). */
 export const INSPECT_REPORT_INVALID = 'INSPECT_REPORT_INVALID';
+// The appliance's own codes (launch, session lost, ...), which inspection reports too.
+export * from '../appliance/error-codes';
 
 registerErrorCodes({
   [INSPECT_NO_DISKS]: 'bad-input',
-  [INSPECT_DISK_UNREADABLE]: 'bad-input',
   [INSPECT_REPORT_INVALID]: 'bad-input',
-  [INSPECT_LAUNCH_FAILED]: 'failure',
-  [INSPECT_SESSION_LOST]: 'failure',
-  [INSPECT_COMMAND_FAILED]: 'failure',
-  [INSPECT_READ_ONLY]: 'failure',
 });

@@ -10,7 +10,7 @@ import type {
   OsIdentity,
   WindowsFacts,
 } from '../../../shared/contract/models/inspection';
-import { isOptionalMount } from './linux/fstab';
+import { deviceStyle, isOptionalMount, isUnstableStyle } from '../guest/linux/fstab';
 import { driverBootsDisk, VIRTIO_STORAGE } from './windows/facts';
 
 /**
@@ -39,10 +39,10 @@ export const MIN_FREE_BOOT_BYTES = 50 * 1024 * 1024;
 
 export const FIXES = {
   none: { id: 'none', label: 'Nothing to repair automatically', automatic: false },
-  fstabUseUuid: { id: 'fstab-use-uuid', label: 'Rewrite the entries to UUID= names', automatic: true },
-  unpinMac: { id: 'unpin-mac', label: 'Remove the MAC address match (keep the addresses)', automatic: true },
-  renameInterface: { id: 'match-any-interface-name', label: "Write the configuration for the NIC's new name on KVM", automatic: true },
-  removeVmwareTools: { id: 'remove-vmware-tools', label: 'Remove VMware Tools (on Windows: uninstalled at first boot)', automatic: true },
+  fstabUseUuid: { id: 'fstab-use-uuid', label: 'Name the file systems by UUID= (fstab, crypttab, kernel command line)', automatic: true },
+  keepNetworkIdentity: { id: 'keep-network-identity', label: 'Keep the interface name and its static addresses on the new NIC', automatic: true },
+  removeVmwareTools: { id: 'remove-vmware-tools', label: 'Disable VMware Tools (on Windows: uninstalled at first boot)', automatic: true },
+  removeToolsPackage: { id: 'none', label: 'Remove the package with the package manager once the guest runs on KVM', automatic: false },
   rebuildInitramfs: { id: 'rebuild-initramfs', label: 'Add the virtio drivers and rebuild the initramfs', automatic: true },
   fallbackLoader: { id: 'install-fallback-loader', label: 'Copy the boot loader to EFI/BOOT/BOOTX64.EFI', automatic: true },
   virtioDrivers: { id: 'install-virtio-drivers', label: 'Install the virtio storage driver (first boot on SATA until then)', automatic: true },
@@ -56,7 +56,6 @@ export const FIXES = {
   cleanCmdline: { id: 'clean-kernel-cmdline', label: 'Remove the VMware-specific kernel parameters', automatic: true },
   serialOverlay: { id: 'serial-console-on-overlay', label: 'Boot verification adds a serial console on its throwaway overlay only', automatic: true },
   relabel: { id: 'selinux-relabel', label: 'Relabel after repairs (touch /.autorelabel)', automatic: true },
-  keepAddresses: { id: 'preserve-static-addresses', label: 'Keep the static addresses on the new NIC', automatic: true },
 } as const satisfies Record<string, FixOffer>;
 
 function finding(code: string, severity: Finding['severity'], title: string, explanation: string, evidence: Evidence[], fix: FixOffer, osRoot: string | null): Finding {
@@ -151,6 +150,40 @@ const fstabStyles: Rule = (f) => {
   return out;
 };
 
+/** root= and resume= name the file system the kernel needs before fstab is read. */
+const KERNEL_DEVICE_PARAMS = /(?:^|\s)(root|resume)=(\S+)/g;
+
+const kernelDeviceNames: Rule = (f) => {
+  const bl = f.linux?.bootloader;
+  if (!bl) return [];
+  const hits: Array<{ param: string; evidence: Evidence }> = [];
+  const look = (cmdline: string, evidence: Omit<Evidence, 'excerpt'>): void => {
+    for (const m of cmdline.matchAll(KERNEL_DEVICE_PARAMS)) {
+      if (isUnstableStyle(deviceStyle(m[2]!))) hits.push({ param: m[1]!, evidence: { ...evidence, excerpt: `${m[1]}=${m[2]}` } });
+    }
+  };
+  bl.entries.forEach((e) => look(e.cmdline, { ...(bl.configPath ? { path: bl.configPath } : {}), ...(e.line ? { line: e.line } : {}) }));
+  for (const key of ['GRUB_CMDLINE_LINUX', 'GRUB_CMDLINE_LINUX_DEFAULT']) {
+    const value = bl.defaults[key];
+    if (value) look(value, { ...(bl.defaultsPath ? { path: bl.defaultsPath } : {}), note: key });
+  }
+  if (!hits.length) return [];
+  const root = hits.some((h) => h.param === 'root');
+  return [
+    finding(
+      'KERNEL_DEVICE_NAME',
+      root ? 'blocker' : 'warning',
+      'The kernel command line names disks by device name',
+      root
+        ? 'root= names the root file system as a VMware disk (/dev/sdX, by-path or by-id). On KVM that device does not exist: the initramfs waits for it and drops to a shell ("ALERT! … does not exist").'
+        : 'resume= names the swap space by a VMware device name; on KVM it does not exist and resuming from hibernation (and some boots) wait for it.',
+      hits.map((h) => h.evidence),
+      FIXES.fstabUseUuid,
+      f.os.root,
+    ),
+  ];
+};
+
 const linuxSources = new Set(['ifupdown', 'netplan', 'networkmanager', 'ifcfg', 'systemd-networkd', 'systemd-link', 'udev-rule']);
 
 const macPinning: Rule = (f) => {
@@ -163,7 +196,7 @@ const macPinning: Rule = (f) => {
       'Network configuration is pinned to a MAC address',
       'These configurations apply only to a NIC with this exact MAC address. If the KVM NIC gets another address, the interface keeps its default name and gets no configuration: the guest boots without network.',
       pinned.map((n) => ({ path: n.file, ...(n.line ? { line: n.line } : {}), excerpt: `${n.mac}${n.setsName ? ` → ${n.setsName}` : n.interface ? ` (${n.interface})` : ''}` })),
-      FIXES.unpinMac,
+      FIXES.keepNetworkIdentity,
       f.os.root,
     ),
   ];
@@ -183,15 +216,32 @@ const interfaceNames: Rule = (f) => {
       'Network configuration uses a slot-based interface name',
       'Names like ens192 come from the NIC’s PCI slot on VMware. On KVM the NIC sits in another slot (typically enp1s0), so this configuration will not apply and the guest comes up without its network settings.',
       hits.map((n) => ({ path: n.file, ...(n.line ? { line: n.line } : {}), excerpt: `${n.interface}${n.addresses.length ? ` ${n.addresses.join(', ')}` : ` (${n.method})`}` })),
-      FIXES.renameInterface,
+      FIXES.keepNetworkIdentity,
       f.os.root,
     ),
   ];
 };
 
+const VMWARE_UNIT = /^(open-vm-tools|vmtoolsd|vmware-tools|vgauth)/;
+
 const vmwareTools: Rule = (f) => {
   const presence = f.linux?.vmwareTools ?? f.windows?.vmwareTools;
   if (!presence?.present) return [];
+  // A systemd guest whose VMware units are all disabled (a repaired one): installed, but quiet.
+  const quiet = f.linux?.systemd ? !f.linux.systemd.enabledUnits.some((u) => VMWARE_UNIT.test(u.unit)) : false;
+  if (quiet) {
+    return [
+      finding(
+        'VMWARE_TOOLS_INSTALLED',
+        'info',
+        'VMware Tools are installed but disabled',
+        'No VMware Tools service is enabled, so nothing of them runs on KVM; the package only takes space. Remove it once the guest runs on KVM with its network.',
+        presence.evidence,
+        FIXES.removeToolsPackage,
+        f.os.root,
+      ),
+    ];
+  }
   return [
     finding(
       'VMWARE_TOOLS_INSTALLED',
@@ -457,7 +507,7 @@ const staticAddresses: Rule = (f) => {
       'Static IP addresses',
       'These addresses are configured in the guest; the repairs keep them on the NIC the guest gets on KVM.',
       statics.map((n) => ({ ...(n.source === 'windows-registry' ? { registryKey: n.file } : { path: n.file }), ...(n.line ? { line: n.line } : {}), excerpt: `${n.interface ?? '?'}: ${n.addresses.join(', ')}` })),
-      FIXES.keepAddresses,
+      FIXES.keepNetworkIdentity,
       f.os.root,
     ),
   ];
@@ -483,6 +533,7 @@ export const RULES: ReadonlyArray<{ codes: string[]; rule: Rule }> = [
   { codes: ['ENCRYPTED_VOLUME'], rule: encrypted },
   { codes: ['WINDOWS_HIBERNATED', 'WINDOWS_FAST_STARTUP'], rule: hibernation },
   { codes: ['FSTAB_DEVICE_NAME', 'FSTAB_BY_PATH', 'FSTAB_BY_ID'], rule: fstabStyles },
+  { codes: ['KERNEL_DEVICE_NAME'], rule: kernelDeviceNames },
   { codes: ['INITRAMFS_NO_VIRTIO'], rule: initramfsVirtio },
   { codes: ['UEFI_NO_FALLBACK'], rule: uefiFallback },
   { codes: ['WINDOWS_NO_VIRTIO_STORAGE', 'WINDOWS_VIRTIO_DRIVER_DISABLED'], rule: windowsVirtio },

@@ -10,8 +10,9 @@ import { writeExportFile } from '../report/export-file';
 import { readReportFile, writeReportHtml } from '../report/files';
 import { chromiumPdfPrinter, writeReportPdf } from '../report/pdf';
 import { inspectJob } from './job';
+import { launchTimesFile, readEstimate } from './launch-times';
 
-type InspectHandlers = Pick<ApiHandlers, 'inspect.start' | 'inspect.report' | 'inspect.open' | 'inspect.exportHtml' | 'inspect.exportPdf' | 'inspect.exportJson'>;
+type InspectHandlers = Pick<ApiHandlers, 'inspect.start' | 'inspect.report' | 'inspect.open' | 'inspect.estimate' | 'inspect.exportHtml' | 'inspect.exportPdf' | 'inspect.exportJson'>;
 type ExportParams = CallParams<'inspect.exportHtml'>;
 
 export const REPORT_FILE = 'inspection.json';
@@ -55,6 +56,7 @@ export function inspectHandlers(deps: EngineDeps): InspectHandlers {
     'inspect.start': async ({ disks }) => ({ jobId: await jobs.start(inspectJob(disks, { version })) }),
     'inspect.report': ({ jobId }) => jobReport(jobId),
     'inspect.open': async ({ path }) => readReportFile(absolutePath(path, 'path')),
+    'inspect.estimate': () => readEstimate(launchTimesFile(jobsDir)),
     'inspect.exportHtml': async ({ source, out, overwrite }) => {
       const report = await load(source);
       return writeReportHtml(report, absolutePath(out, 'out'), { overwrite, images: await images(report) });

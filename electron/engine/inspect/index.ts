@@ -4,8 +4,8 @@
  */
 export { inspectStage, probeDisks } from './stage';
 export type { InspectDisk, InspectStageInput, InspectStageOutput } from './stage';
-export { GuestfishSession } from './guestfish-session';
-export type { DiskAccess, SessionDisk, SessionDrive, SessionOptions } from './guestfish-session';
+export { GuestfishSession } from '../appliance/guestfish-session';
+export type { DiskAccess, SessionDisk, SessionDrive, SessionOptions } from '../appliance/guestfish-session';
 export { evaluateFindings, FINDING_CODES } from './findings';
 export { readReportFile, writeReportHtml } from '../report/files';
 export { renderInspectionHtml } from '../report/render-html';

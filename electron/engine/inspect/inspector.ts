@@ -21,10 +21,12 @@ import type { LogSink } from '../core/stage';
 import type { ToolRunner } from '../core/tool-runner';
 import { collectLinux } from './collect-linux';
 import { collectWindows } from './collect-windows';
+import type { GuestTree } from '../appliance/guest-tree';
 import { evaluateFindings } from './findings';
-import type { GfCommand, GfResult } from './guestfish-protocol';
-import { known, parseHash, parseInteger, parseLines, parseStruct } from './guestfish-protocol';
-import type { GuestfishSession } from './guestfish-session';
+import type { KernelInputs } from './linux/facts';
+import type { GfCommand, GfResult } from '../appliance/guestfish-protocol';
+import { known, parseHash, parseInteger, parseLines, parseStruct } from '../appliance/guestfish-protocol';
+import type { GuestfishSession } from '../appliance/guestfish-session';
 import { TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable } from './partition-table';
 import type { PartitionTable } from './partition-table';
 import { MOUNTABLE, describeFilesystem, diskInfo, isFilesystem, parseBlkid, parseStatvfs } from './storage';
@@ -44,6 +46,18 @@ export interface InspectContext {
   /** Called as the inspection moves on (for the progress bar). */
   step?: (label: string) => void;
   producerVersion: string;
+  /** Receives what the inspection read, for a repair planned from the same reads. */
+  capture?: (guest: GuestCapture) => void;
+}
+
+/** The raw reads behind a report that the repair planner needs too (never part of the report). */
+export interface GuestCapture {
+  /** Appliance devices of the disks, in the VM's order (/dev/sda, /dev/sdb...). */
+  drives: string[];
+  /** The first bytes of each disk (MBR boot code and partition table), by device. */
+  diskHeads: Map<string, Buffer>;
+  /** Linux: /etc and the boot configuration, and the kernels' initramfs contents. */
+  linux: { tree: GuestTree; kernels: KernelInputs } | null;
 }
 
 export const INSPECT_STEPS = ['Reading partitions and finding operating systems', 'Identifying file systems', 'Reading the guest', 'Measuring free space'] as const;
@@ -73,6 +87,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   const libguestfs = version.major ? `${version.major}.${version.minor}.${version.release}${version.extra ?? ''}` : null;
   const kernelPartitions = a[1]!.ok ? parseLines(a[1]!.output) : [];
   const tables = new Map<string, PartitionTable | null>();
+  const diskHeads = new Map<string, Buffer>();
   for (const [i, d] of drives.entries()) {
     const result = a[2 + i]!;
     if (!result.ok) {
@@ -81,6 +96,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
       continue;
     }
     let bytes = await readFile(tableFiles[i]!);
+    diskHeads.set(d.device, bytes);
     const area = gptEntryArea(bytes);
     if (area && area.offset + area.count * area.size > bytes.length && area.count * area.size <= 1024 * 1024) {
       // An unusual GPT (entries elsewhere or more of them): fetch the exact area.
@@ -135,6 +151,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   // Round trip 3 (and 4): the primary OS's own files, with its file systems mounted read-only.
   ctx.step?.(INSPECT_STEPS[2]);
   let linux: LinuxFacts | null = null;
+  let linuxReads: GuestCapture['linux'] = null;
   let windows: WindowsFacts | null = null;
   let applications: Application[] = [];
   let network: NetworkConfig[] = [];
@@ -150,6 +167,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     if (primary.identity.type === 'linux' && rootMounted) {
       const collected = await collectLinux(session, primary.identity.root!, primary.identity.packageFormat, okMounts.map((m) => m.path), ctx.tools, ctx.signal);
       linux = collected.facts;
+      linuxReads = { tree: collected.tree, kernels: collected.kernels };
       applications = collected.applications;
       network = collected.network;
       notes.push(...collected.notes);
@@ -211,6 +229,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   const disks: DiskInfo[] = ctx.probes.map((probe, k) => diskInfo(probe, drives[k]!.device, tables.get(drives[k]!.device) ?? null, kernelPartitions, new Map()));
   const os: OsIdentity = primary?.identity ?? noOsIdentity();
   const boot: BootFacts = { firmware, esp };
+  ctx.capture?.({ drives: drives.map((d) => d.device), diskHeads, linux: linuxReads });
   const findings = evaluateFindings({ operatingSystems: identities.map((x) => x.identity), os, filesystems, mountpoints, network, boot, linux, windows });
   return {
     schemaVersion: INSPECTION_SCHEMA_VERSION,

@@ -11,10 +11,12 @@ export const SECTOR = 512;
 export const TABLE_BYTES = SECTOR * 2 + 128 * 128;
 
 export const ESP_GUID = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
+/** "Hah!IdontNeedEFI": where GRUB embeds its core image on a GPT disk that boots with BIOS. */
+export const BIOS_BOOT_GUID = '21686148-6449-6e6f-744e-656564454649';
 
 const GPT_TYPES: Record<string, string> = {
   [ESP_GUID]: 'EFI System',
-  '21686148-6449-6e6f-744e-656564454649': 'BIOS boot',
+  [BIOS_BOOT_GUID]: 'BIOS boot',
   '0fc63daf-8483-4772-8e79-3d69d8477de4': 'Linux filesystem',
   '0657fd6d-a4ab-43c4-84e5-0933c84b4f4f': 'Linux swap',
   'e6d6d379-f507-44c2-a23c-238f2a3df928': 'Linux LVM',

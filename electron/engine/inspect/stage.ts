@@ -1,13 +1,16 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InspectionReport } from '../../../shared/contract/models/inspection';
 import { fail } from '../core/errors';
 import type { Stage, StageContext } from '../core/stage';
 import { parseQemuImgInfo } from '../formats/qemu-img';
 import { INSPECT_DISK_UNREADABLE, INSPECT_NO_DISKS } from './error-codes';
-import { GuestfishSession } from './guestfish-session';
-import type { DiskAccess } from './guestfish-session';
+import { GuestfishSession } from '../appliance/guestfish-session';
+import type { DiskAccess } from '../appliance/guestfish-session';
 import { INSPECT_STEPS, inspectGuest } from './inspector';
+import type { GuestCapture } from './inspector';
+import { launchTimesFile, readEstimate, recordLaunch } from './launch-times';
+import { InspectionProgress } from './progress';
 import type { DiskProbe } from './storage';
 
 /**
@@ -41,6 +44,10 @@ export interface InspectStageOutput {
   reportPath: string;
   /** The open appliance when keepSession was asked for, else null. */
   session: GuestfishSession | null;
+  /** What qemu-img said of each disk (an inspection again on the same session reuses it). */
+  probes: DiskProbe[];
+  /** What the inspection read, for a repair planned from the same reads. */
+  capture: GuestCapture | null;
 }
 
 /** Formats libguestfs reads that a migration source or output can be. */
@@ -73,10 +80,20 @@ export async function probeDisks(disks: readonly InspectDisk[], ctx: Pick<StageC
 async function runInspection(input: InspectStageInput, ctx: StageContext): Promise<InspectStageOutput> {
   let session = input.session?.alive && input.session.drives.length === input.disks.length ? input.session : null;
   let opened = false;
+  // How long the appliance took here before: the estimate the bar and the log go by.
+  const measurements = launchTimesFile(dirname(ctx.jobDir));
+  const estimate = await readEstimate(measurements);
+  const progress = new InspectionProgress(estimate, INSPECT_STEPS.length, (snapshot) => ctx.progressSnapshot(snapshot));
+  ctx.cleanup.always('stop the inspection progress timer', () => progress.stop());
+  let launchMs: number | null = null;
   const open = (disks: ReadonlyArray<{ path: string; format: string }>): Promise<GuestfishSession> => {
-    ctx.log('info', 'Launching the inspection appliance (about 30 seconds without KVM).');
+    ctx.log('info', `Launching the inspection appliance (about ${estimate.launchSeconds} s, ${estimate.measured > 0 ? `the median of the last ${estimate.measured} launches on this machine` : 'typical without KVM'}).`);
+    progress.launching();
     const opening = GuestfishSession.open({ disks, access: input.access ?? 'read-only', tools: ctx.tools, signal: ctx.signal, workDir: join(ctx.jobDir, 'inspect'), log: ctx.log });
     void opening.then((live) => ctx.cleanup.always('close the inspection appliance', () => live.close())).catch(() => undefined);
+    void opening.then(() => {
+      launchMs = progress.launched();
+    }).catch(() => progress.stop());
     opened = true;
     return opening;
   };
@@ -91,36 +108,35 @@ async function runInspection(input: InspectStageInput, ctx: StageContext): Promi
     throw error;
   }
   session ??= await (early ?? open(probes.map((p) => ({ path: p.path, format: p.format }))));
-  const total = INSPECT_STEPS.length + 1;
-  let done = 1;
-  const snapshot = (item: string): void =>
-    ctx.progressSnapshot({ fraction: Math.min(done / total, 1), bytesDone: done, bytesTotal: total, bytesPerSecond: null, etaSeconds: null, item });
-  snapshot('Appliance ready');
+  if (launchMs === null) launchMs = opened ? progress.launched() : null;
+  let capture: GuestCapture | null = null;
   const report = await inspectGuest({
+    capture: (c) => {
+      capture = c;
+    },
     session,
     probes,
     tools: ctx.tools,
     signal: ctx.signal,
     log: ctx.log,
     producerVersion: input.producerVersion ?? '0.0.0',
-    step: (label) => {
-      snapshot(label);
-      done++;
-    },
+    step: (label) => progress.step(label),
   });
   // Checked against the schema before it is stored: a report we cannot read back is a bug here.
   const checked = InspectionReport.parse(report);
   const reportPath = join(ctx.jobDir, 'inspection.json');
   await writeFile(reportPath, `${JSON.stringify(checked, null, 2)}\n`);
   await session.removeScratch();
-  done = total;
-  snapshot('Report written');
+  const inspectMs = progress.finished('Report written');
+  if (opened && launchMs !== null && launchMs > 0) {
+    await recordLaunch(measurements, { at: new Date().toISOString(), launchMs, inspectMs }).catch((error: unknown) => ctx.log('debug', `The appliance's launch time was not recorded: ${(error as Error).message}`));
+  }
   ctx.log('info', `Inspection: ${checked.os.type === 'unknown' ? 'no operating system found' : (checked.os.productName ?? checked.os.type)}; ${checked.summary.blockers} blocker(s), ${checked.summary.warnings} warning(s).`);
   if (!input.keepSession && opened) {
     await session.close();
-    return { report: checked, reportPath, session: null };
+    return { report: checked, reportPath, session: null, probes, capture };
   }
-  return { report: checked, reportPath, session: input.keepSession ? session : null };
+  return { report: checked, reportPath, session: input.keepSession ? session : null, probes, capture };
 }
 
 export const inspectStage: Stage<InspectStageInput, InspectStageOutput> = {

@@ -1,5 +1,5 @@
 import type { DiskInfo, Filesystem, Partition } from '../../../shared/contract/models/inspection';
-import { known, parseHash, parseStruct } from './guestfish-protocol';
+import { known, parseHash, parseStruct } from '../appliance/guestfish-protocol';
 import { partitionDevice } from './partition-table';
 import type { PartitionTable } from './partition-table';
 

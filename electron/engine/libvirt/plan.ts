@@ -31,11 +31,15 @@ export function planDomain(request: DomainPlanRequest, host: PlanHost): DomainPl
     decisions.push({ field, value: String(value), because });
   };
 
-  const windows = guest.os === 'windows' || (guest.os === 'unknown' && /^win/i.test(vm.guestOs ?? ''));
+  const windowsByMetadata = guest.os === 'unknown' && /^win/i.test(vm.guestOs ?? '');
+  const windows = guest.os === 'windows' || windowsByMetadata;
   const osName = vm.guestOsFullName ?? vm.guestOs;
   // Without virtio drivers the guest cannot see a virtio disk at all: Windows before its repair is
   // the classic case (0x7B INACCESSIBLE_BOOT_DEVICE). Linux has them unless inspection says not.
   const virtio = guest.virtioDrivers ?? !windows;
+  const drivers = driverEvidence(guest, windowsByMetadata, vm.origin);
+  const noOs = guest.inspected === true && guest.os === 'unknown';
+  if (noOs) warnings.push('The inspection found no operating system on these disks: a VM made from them has nothing to boot.');
 
   const name = options.name ?? domainNameFrom(vm.name) ?? domainNameFrom(fileStem(disks[0]!.path)) ?? 'migrated-vm';
   decide('name', name, options.name ? 'chosen' : vm.name ? `the source VM is called "${vm.name}"` : 'named after the first disk');
@@ -54,7 +58,13 @@ export function planDomain(request: DomainPlanRequest, host: PlanHost): DomainPl
   );
 
   const firmwareType = options.firmware ?? vm.firmware ?? 'bios';
-  decide('firmware', firmwareType === 'uefi' ? 'UEFI (OVMF)' : 'BIOS (SeaBIOS)', options.firmware ? 'chosen' : vm.firmware ? `the source VM booted with ${vm.firmware.toUpperCase()}` : 'default: the source did not say (VMware defaults to BIOS)');
+  // A form that starts from the source's values sends them back: only a different value was chosen.
+  const firmwareChosen = options.firmware !== undefined && options.firmware !== (vm.firmware ?? 'bios');
+  decide(
+    'firmware',
+    firmwareType === 'uefi' ? 'UEFI (OVMF)' : 'BIOS (SeaBIOS)',
+    firmwareChosen ? `chosen${vm.firmware ? ` (the source VM booted with ${vm.firmware.toUpperCase()})` : ''}` : vm.firmware ? `the source VM booted with ${vm.firmware.toUpperCase()} (${sourceName(vm.origin)})` : 'default: the source did not say (VMware defaults to BIOS)',
+  );
   let secureBoot = options.secureBoot ?? vm.secureBoot ?? false;
   if (secureBoot && firmwareType === 'bios') {
     warnings.push('Secure boot needs UEFI firmware; it is left off with BIOS.');
@@ -75,17 +85,19 @@ export function planDomain(request: DomainPlanRequest, host: PlanHost): DomainPl
       return fail('LIBVIRT_FIRMWARE_MISSING', `${secureBoot ? 'Secure boot UEFI firmware' : 'UEFI firmware'} (OVMF) is not installed on this machine.`, 'Install it: sudo apt-get install ovmf');
     }
     firmware = { type: 'uefi', secureBoot, loader: ovmf.loader, nvramTemplate: ovmf.nvramTemplate };
-    decide('secure boot', secureBoot, secureBoot ? (options.secureBoot ? 'chosen' : 'the source VM had it') : 'the source VM did not have it');
+    const secureBootChosen = options.secureBoot !== undefined && options.secureBoot !== (vm.secureBoot ?? false);
+    decide('secure boot', secureBoot, secureBootChosen ? 'chosen' : vm.secureBoot !== undefined ? `the source VM ${secureBoot ? 'had' : 'did not have'} it (${sourceName(vm.origin)})` : 'default: the source did not say');
   } else {
     firmware = { type: 'bios', useSerial: false };
   }
 
   const diskBus: DiskBus = options.diskBus ?? (virtio ? 'virtio' : 'sata');
-  decide('disk bus', diskBus, options.diskBus ? 'chosen' : virtio ? 'the guest has virtio drivers (fastest)' : `${windows ? 'Windows' : 'the guest'} has no virtio drivers yet: SATA lets it find its disk`);
+  decide('disk bus', diskBus, options.diskBus ? 'chosen' : virtio ? `${drivers}; virtio is the fastest` : `${drivers}; SATA lets ${windows ? 'Windows' : 'the guest'} find its disk`);
   const cdroms = vm.disks.filter((d) => d.isCdrom).length;
   if (cdroms > 0) warnings.push(`${cdroms} CD/DVD drive${cdroms > 1 ? 's are' : ' is'} not carried over.`);
 
-  const nicModel: NicModel = options.nicModel ?? (virtio ? 'virtio' : 'e1000e');
+  const virtioNet = guest.virtioNet ?? virtio;
+  const nicModel: NicModel = options.nicModel ?? (virtioNet ? 'virtio' : 'e1000e');
   const nics: NonNullable<DomainSpecInput['nics']> = [];
   const network = options.network;
   if (network.type === 'none') {
@@ -99,7 +111,7 @@ export function planDomain(request: DomainPlanRequest, host: PlanHost): DomainPl
       nics.push({ source, model: nicModel, linkUp: connected, ...(mac ? { mac } : {}) });
     }
     decide('network', `${network.type === 'network' ? 'libvirt network' : 'bridge'} ${network.name}`, `${sourceNics.length} NIC${sourceNics.length > 1 ? 's' : ''}${vm.nics.length === 0 ? ' (the source listed none; one is added)' : ''}`);
-    decide('NIC model', nicModel, options.nicModel ? 'chosen' : virtio ? 'virtio-net (fastest)' : 'e1000e: works without virtio drivers');
+    decide('NIC model', nicModel, options.nicModel ? 'chosen' : virtio ? `${drivers}; virtio-net is the fastest` : `${drivers}; e1000e works without them`);
     if (vm.nics.length > 0) decide('MAC addresses', options.keepMac ? 'kept' : 'new', options.keepMac ? 'DHCP reservations and licences keyed to the MAC keep working' : 'chosen: libvirt assigns new ones');
     if (vm.nics.some((n) => n.connected === false)) warnings.push('A NIC that was disconnected in VMware is added with its link down.');
   }
@@ -133,6 +145,36 @@ export function planDomain(request: DomainPlanRequest, host: PlanHost): DomainPl
   } satisfies DomainSpecInput);
 
   return { spec, xml: createDomainXml(spec), decisions, warnings };
+}
+
+/**
+ * Why the planner believes what it believes about the guest's virtio drivers: what inspection
+ * found, or, when nothing was checked, that it was not (and what the choice rests on instead).
+ */
+function driverEvidence(guest: DomainPlanRequestGuest, windowsByMetadata: boolean, origin: DomainPlanRequestVm['origin']): string {
+  if (guest.virtioDrivers === true) return guest.os === 'windows' ? 'inspection found the virtio storage drivers installed in Windows' : 'inspection found virtio drivers in the guest\u2019s initramfs';
+  if (guest.virtioDrivers === false) return guest.os === 'windows' ? 'inspection found no virtio drivers in Windows yet' : 'inspection found no virtio drivers in the guest\u2019s initramfs';
+  if (guest.inspected && guest.os === 'unknown') return 'virtio drivers not checked (inspection found no operating system)';
+  if (guest.inspected) return 'virtio drivers not checked (inspection could not tell)';
+  if (windowsByMetadata) return `virtio drivers not checked (not inspected); the source VM runs Windows (${sourceName(origin)}), which has no virtio drivers before its repair`;
+  return 'virtio drivers not checked (the disks were not inspected)';
+}
+
+type DomainPlanRequestGuest = ReturnType<typeof DomainPlanRequestSchema.parse>['guest'];
+type DomainPlanRequestVm = ReturnType<typeof DomainPlanRequestSchema.parse>['vm'];
+
+/** Where the VM's metadata came from, for the reasons: "its .vmx", "its OVF", "vCenter". */
+function sourceName(origin: DomainPlanRequestVm['origin']): string {
+  switch (origin) {
+    case 'vmx':
+      return 'its .vmx';
+    case 'ovf':
+      return 'its OVF';
+    case 'vcenter':
+      return 'vCenter';
+    case 'none':
+      return 'no metadata';
+  }
 }
 
 /**

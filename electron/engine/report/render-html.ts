@@ -1,3 +1,4 @@
+import type { RepairRecord } from '../../../shared/contract/models/repair';
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
 import { osFacts, osTitle } from '../../../shared/report-facts';
 import { escapeHtml as e, formatBytes } from './escape';
@@ -217,6 +218,7 @@ ${dl([
     )}</details></section>`,
   );
 
+  if (report.repair) parts.push(renderRepair(report.repair, options));
   if (report.bootVerification) parts.push(renderBoot(report, options));
 
   if (report.notes.length) parts.push(`<section id="notes"><h2>Notes</h2><ul>${report.notes.map((n) => `<li>${e(n)}</li>`).join('')}</ul></section>`);
@@ -295,6 +297,14 @@ function renderLinux(report: InspectionReport, options: RenderOptions): string {
   }</section>`;
 }
 
+/** hyper2kvm's first-boot actions on a repaired Windows guest: waiting, or their log once it booted. */
+function renderFirstBoot(w: NonNullable<InspectionReport['windows']>): string {
+  const fb = w.firstBoot;
+  if (!fb) return '';
+  const body = fb.log === null ? '<p class="muted">Waiting for the first boot on KVM: the actions run once, as SYSTEM, before the logon screen.</p>' : `<pre class="diff">${e(fb.log)}</pre>${fb.truncated ? '<p class="muted">(the log’s last 64 KiB)</p>' : ''}`;
+  return `<h3>First-boot actions</h3><p>Log: <code>${e(fb.logPath)}</code></p>${body}`;
+}
+
 function renderWindows(report: InspectionReport, options: RenderOptions): string {
   const w = report.windows!;
   return `<section id="windows"><h2>Windows details</h2>${dl([
@@ -316,7 +326,7 @@ function renderWindows(report: InspectionReport, options: RenderOptions): string
     ['Hibernation', w.hibernation.hibernated ? 'HIBERNATED' : w.hibernation.hiberfilPresent ? 'hiberfil.sys present, not hibernated' : 'no hiberfil.sys'],
     ['Fast Startup', w.hibernation.fastStartup === null ? null : w.hibernation.fastStartup ? 'on' : 'off'],
   ])}
-<h3>Storage drivers</h3>${table(
+${renderFirstBoot(w)}<h3>Storage drivers</h3>${table(
     ['Service', 'Present', 'Start', 'StartOverride', 'Group', 'Image'],
     w.storageDrivers
       .filter((d) => d.present || d.service === 'viostor' || d.service === 'vioscsi')
@@ -340,6 +350,30 @@ function renderWindows(report: InspectionReport, options: RenderOptions): string
 }
 
 const DATA_PNG = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/=]+$/;
+
+/** What the repair changed: each applied fix with its file diffs (originals kept in the guest) and commands. */
+function renderRepair(record: RepairRecord, options: RenderOptions): string {
+  const applied = record.fixes.filter((f) => f.applied);
+  const headline = record.error ? `Not repaired: ${record.error.message}` : record.applied ? `${applied.length} fix(es) applied` : 'Nothing was written';
+  const fixes = applied
+    .map((f) => {
+      const changes = f.changes
+        .map((c) => `<details${options.expanded ? ' open' : ''}><summary>${e(c.action)} ${e(c.path)}${c.backup ? ` (original kept as ${e(c.backup)})` : ''}</summary>${c.diff ? `<pre class="diff">${e(c.diff)}</pre>` : `<p class="muted">sha256 ${e(c.beforeSha256 ?? '—')} → ${e(c.afterSha256 ?? 'removed')}</p>`}</details>`)
+        .join('');
+      const commands = f.commandOutcomes.map((c) => `<p><code>$ ${e(c.argv.join(' '))}</code> <span class="muted">${c.ok ? `${(c.durationMs / 1000).toFixed(1)} s` : 'failed'}</span></p>`).join('');
+      const registry = f.registry?.length
+        ? `<details${options.expanded ? ' open' : ''}><summary>${f.registry.length} registry change(s)</summary>${table(
+            ['Key', 'Value', 'Before', 'After'],
+            f.registry.map((r) => [`<code>${e(r.key)}</code>`, e(r.value === null ? '(the key)' : `${r.value || '(default)'}${r.type ? ` ${r.type}` : ''}`), e(r.before ?? '(absent)'), e(r.after ?? '(removed)')]),
+          )}</details>`
+        : '';
+      const firstBoot = (f.firstBoot ?? []).map((a) => `<details${options.expanded ? ' open' : ''}><summary>runs once at the first boot: ${e(a.path)}</summary><pre class="diff">${e(a.script.replace(/\r\n/g, '\n'))}</pre></details>`).join('');
+      return `<div class="finding"><h3>${e(f.title)}</h3><p>${e(f.reason)}</p>${changes}${registry}${firstBoot}${commands}</div>`;
+    })
+    .join('');
+  const warnings = (record.plan.warnings ?? []).map((w) => `<p><strong>Warning:</strong> ${e(w.message)} <span class="muted">${e(w.hint)}</span></p>`).join('');
+  return `<section id="repair"><h2>Repairs</h2><p>${e(headline)}</p>${warnings}${fixes}</section>`;
+}
 
 function renderBoot(report: InspectionReport, options: RenderOptions): string {
   const b = report.bootVerification!;

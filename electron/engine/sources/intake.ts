@@ -7,6 +7,7 @@ import { parseManifest } from '../formats/manifest';
 import { parseOvf } from '../formats/ovf';
 import type { OvfDescriptor } from '../formats/ovf';
 import { parseVmx, vmxToMetadata } from '../formats/vmx';
+import { VMX_DISK_OUTSIDE_FOLDER } from './error-codes';
 import { allocatedBytes, readRange, resolveInside, statSource } from './files';
 import { planOva } from './ova';
 import { probeDisk } from './probe';
@@ -120,6 +121,12 @@ async function planVmx(input: string, vmxPath: string, deps: IntakeDeps, kind: S
       continue;
     }
     const where = await resolveInside(folder, disk.fileName);
+    if (!where.inside) {
+      fail(VMX_DISK_OUTSIDE_FOLDER, `${basename(vmxPath)} lists disk ${disk.slot} "${disk.fileName}", which is outside the VM's folder.`, 'A .vmx may only name disks in its own folder. Copy the disk next to the .vmx and give the line its plain file name, or drop the disk itself instead of the .vmx.', {
+        path: vmxPath,
+        details: { slot: disk.slot, fileName: disk.fileName, resolvedTo: where.path },
+      });
+    }
     if (!where.exists) {
       fail('VMX_DISK_MISSING', `${basename(vmxPath)} lists disk ${disk.slot} "${disk.fileName}", which is not there.`, 'Copy every file of the VM folder, including all .vmdk files, then try again.', {
         path: vmxPath,

@@ -3,6 +3,7 @@ import type { ChainLink } from '../../../shared/contract/models/source';
 import { fail } from '../core/errors';
 import { classifyVmdkHead, parseVmdkDescriptor } from '../formats/vmdk-descriptor';
 import type { VmdkDescriptor } from '../formats/vmdk-descriptor';
+import { VMDK_PARENT_OUTSIDE_FOLDER } from './error-codes';
 import { allocatedBytes, readRange, resolveInside, statSource } from './files';
 
 /** How much of a file we read to recognise it: enough for a sparse header and its descriptor. */
@@ -113,6 +114,12 @@ async function resolveParent(descriptor: VmdkDescriptor, folder: string, path: s
   const hint = descriptor.parentFileNameHint;
   if (!hint || descriptor.parentCid.toLowerCase() === NO_PARENT_CID) return null;
   const where = await resolveInside(folder, hint);
+  if (!where.inside) {
+    fail(VMDK_PARENT_OUTSIDE_FOLDER, `${basename(path)} is a snapshot whose parent "${hint}" is outside its folder.`, 'Copy the whole snapshot chain (every -00000N.vmdk and the base disk) into one folder and give parentFileNameHint the plain file name, or consolidate the snapshots in VMware first.', {
+      path,
+      details: { parent: hint, resolvedTo: where.path },
+    });
+  }
   if (!where.exists) {
     fail('VMDK_PARENT_MISSING', `${basename(path)} is a snapshot whose parent "${hint}" is missing.`, 'Copy the whole snapshot chain (every -00000N.vmdk and the base disk) into the folder, or consolidate the snapshots in VMware first.', {
       path,

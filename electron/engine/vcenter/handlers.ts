@@ -15,7 +15,7 @@ export function vcenterHandlers(deps: EngineDeps): { handlers: Pick<ApiHandlers,
   let service: Promise<VcenterService> | undefined;
   const load = (): Promise<VcenterService> =>
     (service ??= import('./service').then(({ createVcenterService }) =>
-      createVcenterService({ tools: deps.tools, jobs: deps.jobs, defaultOutDir: deps.defaultOutDir, configDir: deps.appHome, secrets: deps.secrets ?? noSecretStore }),
+      createVcenterService({ tools: deps.tools, jobs: deps.jobs, defaultOutDir: deps.defaultOutDir, configDir: deps.appHome, secrets: deps.secrets ?? noSecretStore, version: deps.version }),
     ));
   const handlers = lazySlice(Object.keys(vcenterApi) as VcenterMethod[], async () => (await load()).handlers);
   return {

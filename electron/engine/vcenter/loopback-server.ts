@@ -56,7 +56,14 @@ export class LoopbackServer {
   constructor(private readonly options: LoopbackServerOptions) {}
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    // Nothing a client sends may end the process: a handler that fails answers 500 instead.
+    const server = createServer((req, res) =>
+      void this.#handle(req, res).catch((error: unknown) => {
+        this.options.onLog?.(`loopback: ${req.method} ${(req.url ?? '').slice(0, 200)} failed: ${toEngineError(error).message}`);
+        if (!res.headersSent) end(res, 500);
+        else res.destroy();
+      }),
+    );
     server.keepAliveTimeout = 60_000;
     server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -105,7 +112,11 @@ export class LoopbackServer {
     this.stats.requests++;
     const prefix = `/${this.token}/`;
     const url = req.url ?? '';
-    const key = url.startsWith(prefix) ? url.slice(prefix.length).split('?')[0]!.split('/').map(decodeURIComponent).join('/') : '';
+    const key = url.startsWith(prefix) ? decodeKey(url.slice(prefix.length).split('?')[0]!) : '';
+    if (key === null) {
+      this.options.onLog?.(`loopback: malformed %-escape in ${url.slice(prefix.length, prefix.length + 200)}`);
+      return end(res, 400);
+    }
     const file = this.#files.get(key);
     if (!file) {
       this.options.onLog?.(`loopback: no such file ${url.slice(prefix.length)}`);
@@ -228,6 +239,15 @@ export class LoopbackServer {
       },
       { signal, ...(bucket ? { bucket } : {}) },
     );
+  }
+}
+
+/** The file key of a request path ("folder%2Fa/disk.vmdk"), or null when an escape is malformed. Pure. */
+export function decodeKey(path: string): string | null {
+  try {
+    return path.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return null;
   }
 }
 

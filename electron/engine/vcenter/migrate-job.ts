@@ -9,10 +9,10 @@ import type { Stage, StageContext } from '../core/stage';
 import type { ToolRunner } from '../core/tool-runner';
 import { parseProgressLine, parseQemuImgInfo } from '../formats/qemu-img';
 import { directDiskOps } from '../privilege/disk-ops';
-import { checkStage } from '../stages/check';
 import type { ConvertedPartial } from '../stages/convert';
 import { partialPath } from '../stages/convert';
-import { finalizeStage } from '../stages/finalize';
+import { tailCli } from '../pipeline/cli';
+import { runTail, tailStages } from '../pipeline/tail';
 import { downloadDatastoreFile, sessionFileAccess } from '../vsphere/datastore-download';
 import type { FileAccess } from '../vsphere/datastore-download';
 import { getVmDetails } from '../vsphere/inventory';
@@ -40,7 +40,8 @@ import { serverIdentity, stagedBytes, Staging, stagingDirFor } from './staging';
  * parallel (bounded); a dropped connection resumes with a Range request; an interrupted job
  * leaves its downloads for the next one to resume.
  *
- *   preflight → plan → (transfer ∥ convert) → check → finalize
+ *   preflight → plan → (transfer ∥ convert), then the tail every migration shares
+ *   (pipeline/tail.ts: check → inspect → repair → finalize → define → verify-boot)
  */
 
 export const MIGRATE_STAGES = [
@@ -48,8 +49,6 @@ export const MIGRATE_STAGES = [
   { id: 'plan', label: 'Read the disk chains' },
   { id: 'transfer', label: 'Download disks' },
   { id: 'convert', label: 'Convert disks' },
-  { id: 'check', label: 'Check outputs' },
-  { id: 'finalize', label: 'Finalize' },
 ] as const;
 
 /**
@@ -62,6 +61,8 @@ const CONVERT_READS = 4;
 export interface MigrateJobDeps {
   tools: ToolRunner;
   connection: Connection;
+  /** App version, recorded in the inspection report. */
+  version: string;
 }
 
 export function migrateCli(connection: Connection, vmName: string, options: ResolvedMigrateOptions): string[] {
@@ -90,6 +91,7 @@ export function migrateCli(connection: Connection, vmName: string, options: Reso
     '--retries',
     String(options.retries),
     ...(options.keepDownloads ? ['--keep-downloads'] : []),
+    ...tailCli(options),
   ];
 }
 
@@ -156,7 +158,7 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
   return {
     kind: 'migrate',
     title: `Migrate ${vm.name} from ${connection.endpoint.display}`,
-    stages: MIGRATE_STAGES,
+    stages: [...MIGRATE_STAGES, ...tailStages(options)],
     // What the user asked for, never the password (the session holds it).
     request: { server: connection.endpoint.display, user: connection.user, vmId: vm.id, vmName: vm.name, options },
     cli: migrateCli(connection, vm.name, options),
@@ -376,16 +378,22 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
       if (problem) throw problem;
       const converted = (settled[1] as PromiseFulfilledResult<ConvertedPartial[]>).value;
 
-      // ---- check and finalize: the local pipeline's own stages
-      const ops = directDiskOps(tools);
-      const checked = await job.runStage(checkStage(ops), converted);
-      const outputs = await job.runStage(finalizeStage(ops, options.overwrite), checked);
-
-      if (options.keepDownloads) {
-        job.log('info', `The downloaded VMware files are kept in ${staging.dir}.`);
-      } else {
-        await rm(staging.dir, { recursive: true, force: true }).catch((error: unknown) => job.log('warn', `Could not remove the downloads in ${staging.dir}: ${toEngineError(error).message}`));
-      }
+      // ---- the shared tail; the downloads go as soon as the outputs are final
+      const tail = await runTail(job, {
+        converted,
+        vm: toVmMetadata(details),
+        options,
+        ops: directDiskOps(tools),
+        tools,
+        version: deps.version,
+        afterFinalize: async () => {
+          if (options.keepDownloads) {
+            job.log('info', `The downloaded VMware files are kept in ${staging.dir}.`);
+          } else {
+            await rm(staging.dir, { recursive: true, force: true }).catch((error: unknown) => job.log('warn', `Could not remove the downloads in ${staging.dir}: ${toEngineError(error).message}`));
+          }
+        },
+      });
 
       const disks: DiskTransfer[] = lanes.map((lane) => ({
         diskId: lane.diskId,
@@ -402,7 +410,7 @@ export function migrateJob(vm: Pick<VmDetails, 'id' | 'name' | 'instanceUuid'>, 
         jobId: job.id,
         source: { server: connection.endpoint.display, vmId: details.id, vmName: details.name, ...(details.instanceUuid ? { instanceUuid: details.instanceUuid } : {}) },
         vm: toVmMetadata(details),
-        outputs,
+        ...tail,
         transfer: {
           disks,
           bytes: transferBytes,

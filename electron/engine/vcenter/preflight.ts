@@ -1,5 +1,5 @@
 import type { PreflightAction, PreflightItem, PreflightReport } from '../../../shared/contract/api/vcenter';
-import type { VmDetails } from '../../../shared/contract/models/vsphere';
+import type { DiskDownloadPlan, VmDetails } from '../../../shared/contract/models/vsphere';
 import { formatBytes } from '../../../shared/format';
 import { DOWNLOAD_PRIVILEGES, POWER_OFF_PRIVILEGE } from '../vsphere/privileges';
 import { guestSupport } from './guest-os';
@@ -145,6 +145,8 @@ export function preflightItems(facts: PreflightFacts): PreflightItem[] {
         item('independent-disk', vm.powerState === 'poweredOn' ? 'warning' : 'info', 'Independent disk', `${subject} is independent (${disk.diskMode}): snapshots do not capture it, so it is copied as it is at the moment of the copy.`, 'Keep the VM powered off during the migration.', { subject }),
       );
     }
+    const files = diskFilesProblem(disk, vm.downloads.find((d) => d.diskKey === disk.key));
+    if (files) items.push(item(files.id, 'blocker', files.title, files.message, files.hint, { subject }));
     const type = disk.datastore ? datastoreType.get(disk.datastore) : undefined;
     if (type === 'vsan') {
       items.push(item('vsan', 'blocker', 'Disk on vSAN', `${subject} is on the vSAN datastore ${disk.datastore}: vSAN does not serve disk files over the datastore download (/folder) that the migration uses.`, 'Storage-vMotion the VM to a VMFS or NFS datastore first, or export it as OVF/OVA and migrate that file.', { subject }));
@@ -224,6 +226,46 @@ export function preflightItems(facts: PreflightFacts): PreflightItem[] {
 
   const order = { blocker: 0, warning: 1, info: 2 } as const;
   return items.sort((a, b) => order[a.severity] - order[b.severity]);
+}
+
+const STALE_LISTING_HINT = 'Look at the VM\u2019s folder in the datastore browser: if the files are really this size, the disk was never written or was replaced, and there is nothing to migrate; if they are bigger there, refresh the VM details and check again.';
+
+/**
+ * A disk whose files, as vCenter lists them, cannot hold it: an empty descriptor (a VMDK
+ * descriptor is never empty), or data files that add up to nothing, or a thick disk whose flat
+ * extents are smaller than its capacity. Sparse and thin disks may legitimately be far smaller
+ * than their capacity, so only what no disk can be is a blocker. Null when the files look
+ * possible (or are not listed at all).
+ */
+export function diskFilesProblem(disk: VmDetails['disks'][number], plan: DiskDownloadPlan | undefined): { id: string; title: string; message: string; hint: string } | null {
+  if (!plan || plan.chain.length === 0 || disk.rdm || disk.capacityBytes <= 0) return null;
+  const subject = disk.label || disk.fileName;
+  const capacity = formatBytes(disk.capacityBytes);
+  const files = plan.chain.flatMap((link) => link.files);
+  const emptyDescriptors = plan.chain.filter((link) => link.files.find((f) => f.name === link.descriptor)?.sizeBytes === 0).map((link) => link.descriptor);
+  const total = files.reduce((sum, f) => sum + f.sizeBytes, 0);
+  if (total === 0 || emptyDescriptors.length > 0) {
+    const which = emptyDescriptors.length > 0 ? emptyDescriptors.join(', ') : files.map((f) => f.name).join(', ');
+    return {
+      id: 'disk-files-empty',
+      title: 'Disk files are empty',
+      message: `${subject} has a capacity of ${capacity}, but vCenter lists ${total === 0 ? 'all of its files' : emptyDescriptors.length === 1 ? 'its descriptor' : 'its descriptors'} as 0 bytes (${which}): there is no disk to download.`,
+      hint: STALE_LISTING_HINT,
+    };
+  }
+  const thick = disk.provisioning === 'thick-lazy' || disk.provisioning === 'thick-eager';
+  const top = plan.chain[0]!;
+  const flatExtents = top.files.filter((f) => f.type === 'diskExtent' && /-flat\.vmdk$/i.test(f.name));
+  const flatBytes = flatExtents.reduce((sum, f) => sum + f.sizeBytes, 0);
+  if (thick && plan.chain.length === 1 && flatExtents.length > 0 && flatBytes < disk.capacityBytes) {
+    return {
+      id: 'disk-files-short',
+      title: 'Disk files are too small',
+      message: `${subject} is a thick-provisioned ${capacity} disk, but its data file${flatExtents.length === 1 ? ' is' : 's are'} only ${formatBytes(flatBytes)} (${flatExtents.map((f) => f.name).join(', ')}): ${formatBytes(disk.capacityBytes - flatBytes)} of the disk would be missing.`,
+      hint: STALE_LISTING_HINT,
+    };
+  }
+  return null;
 }
 
 function countSnapshots(nodes: VmDetails['snapshots']): number {

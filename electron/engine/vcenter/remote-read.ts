@@ -108,9 +108,21 @@ export async function withRange<T>(
 /** The first `length` bytes of a file (fewer when it is shorter) and its size. */
 export async function readHead(access: FileAccess, location: DatastoreLocation, length: number, options: RangeOptions = {}): Promise<RangeAnswer> {
   return withRange(access, location, 0, length - 1, async (body, range) => {
+    const expected = range.end - range.start + 1;
+    if (expected <= 0) {
+      // An empty file: the server answered "range not satisfiable", and its body is its own note
+      // about that ("invalid range: failed to overlap"), not bytes of the file.
+      await body.dump().catch(() => undefined);
+      return { bytes: Buffer.alloc(0), total: range.total };
+    }
     const bytes = Buffer.from(await body.arrayBuffer());
-    if (bytes.length !== range.end - range.start + 1) {
-      fail('VSPHERE_DOWNLOAD_FAILED', `The start of ${describe(location)} arrived incomplete.`, 'Try again.', { details: { file: describe(location), expected: range.end - range.start + 1, got: bytes.length } });
+    if (bytes.length !== expected) {
+      const file = describe(location);
+      const details = { file, server: access.server, fileBytes: range.total, asked: `bytes ${range.start}-${range.end}`, expected, got: bytes.length };
+      if (bytes.length > expected) {
+        fail('VSPHERE_DOWNLOAD_FAILED', `${access.server} sent ${bytes.length} bytes for the first ${expected} bytes of ${file}: more than it announced.`, 'The server or a proxy in between does not answer byte ranges correctly. Try again; if it repeats, migrate from the ESXi host directly or without the proxy.', { details });
+      }
+      fail('VSPHERE_DOWNLOAD_FAILED', `Only ${bytes.length} of the first ${expected} bytes of ${file} arrived: the connection ended early.`, 'Try again; if it repeats, check the network between this machine and the server.', { details });
     }
     return { bytes, total: range.total };
   }, options);

@@ -69,7 +69,7 @@ export function encryptedFileSecretStore(file: string, cipher: SecretCipher): Se
     }
   };
   const write = async (data: SecretFile): Promise<void> => {
-    await mkdir(dirname(file), { recursive: true });
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     const temp = `${file}.${process.pid}.tmp`;
     await writeFile(temp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     await rename(temp, file);

@@ -29,6 +29,8 @@ export interface VcenterServiceDeps {
   /** The app home: the trust store lives there. */
   configDir: string;
   secrets: SecretStore;
+  /** App version, recorded in the inspection report of a migration that inspects. */
+  version: string;
 }
 
 export type VcenterMethod =
@@ -97,7 +99,7 @@ export function createVcenterService(deps: VcenterServiceDeps): VcenterService {
       const connection = registry.get(connectionId);
       const vm = await getVmDetails(connection.session, vmId);
       const resolved = MigrateOptions.parse(options);
-      return { jobId: await deps.jobs.start(migrateJob(vm, { ...resolved, outDir: resolve(resolved.outDir) }, { tools: deps.tools, connection })) };
+      return { jobId: await deps.jobs.start(migrateJob(vm, { ...resolved, outDir: resolve(resolved.outDir) }, { tools: deps.tools, connection, version: deps.version })) };
     },
     'migrate.discardDownloads': ({ stagingDir }) => discardStaging(resolve(stagingDir)),
   };

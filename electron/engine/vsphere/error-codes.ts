@@ -19,6 +19,8 @@ export const VSPHERE_ERROR_CODES = {
   VSPHERE_UNREACHABLE: 'failure',
   /** The server did not answer in time. */
   VSPHERE_TIMEOUT: 'failure',
+  /** The port answers, but not in TLS (plain HTTP, another service): the address is wrong. */
+  VSPHERE_NOT_HTTPS: 'bad-input',
   /** The TLS handshake failed or the certificate did not verify against the chosen CA. */
   VSPHERE_TLS_FAILED: 'failure',
   /** First contact: the certificate is not trusted yet; evidence carries its fingerprints. */

@@ -119,6 +119,11 @@ export async function listVms(session: VsphereSession, options: ListOptions = {}
 /** One VM with what planning its copy needs (dcPath for downloads, the files of each disk). */
 export async function getVmDetails(session: VsphereSession, vmId: string, options: { signal?: AbortSignal } = {}): Promise<VmDetails> {
   const { signal } = options;
+  // The file sizes a pre-flight judges (layoutEx) are only as fresh as the host's last look:
+  // ask it to look again (vCenter's own RefreshStorageInfo; best effort, a refusal costs nothing).
+  await session.call('RefreshStorageInfo', { type: 'VirtualMachine', value: vmId }, [], signal).catch((error: unknown) => {
+    if (signal?.aborted) throw error;
+  });
   return session.withRelogin(async (raw) => {
     const index = await readIndex(raw, session, signal);
     const content = await retrieveOne(raw, session.serviceContent.propertyCollector, { type: 'VirtualMachine', value: vmId }, VM_PROPERTIES, signal);

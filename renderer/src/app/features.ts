@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { batchFeature } from '../features/batch';
 import { convertFeature } from '../features/convert';
 import { vmFeature } from '../features/domain';
 import { reportsFeature } from '../features/reports';
@@ -17,4 +18,4 @@ export interface Feature {
   start?: () => void;
 }
 
-export const FEATURES: readonly Feature[] = [convertFeature, reportsFeature, vmFeature, vcenterFeature];
+export const FEATURES: readonly Feature[] = [convertFeature, reportsFeature, vmFeature, vcenterFeature, batchFeature];

@@ -4,9 +4,8 @@ import { Alert, Button, ExpandableSection, Flex, Icon, List, ListItem, Modal, Mo
 import { BanIcon, CheckCircleIcon, ExclamationCircleIcon, PendingIcon } from '@patternfly/react-icons';
 import type { EngineError } from '../../../shared/contract/errors';
 import { ErrorAlert } from './ErrorAlert';
-import type { ErrorAction } from './ErrorAlert';
 import type { JobOutcome, JobRunView, LogLine, StageState } from './job-run';
-import { describeElapsed } from './progress-view';
+import { countText, describeElapsed } from './progress-view';
 
 /** The words of one kind of job on its Run page (a conversion, a migration). */
 export interface JobRunTexts {
@@ -85,7 +84,7 @@ function LogView({ lines, dropped, testId }: { lines: LogLine[]; dropped: number
     if (box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [lines.length]);
   return (
-    <ExpandableSection toggleText={`Log (${lines.length + dropped} lines)`} isExpanded={open} onToggle={(_e, v) => setOpen(v)}>
+    <ExpandableSection toggleText={`Log (${countText(lines.length + dropped, 'line')})`} isExpanded={open} onToggle={(_e, v) => setOpen(v)}>
       <div className="h2k-log" data-testid={testId} role="log" ref={box}>
         {dropped > 0 ? <div className="h2k-muted">… {dropped} earlier lines are in the job's event log</div> : null}
         {lines.map((l, i) => (
@@ -110,9 +109,7 @@ export interface JobRunPanelProps<Result, Progress> {
   progress: (run: JobRunView<Result, Progress>, variant: OutcomeVariant) => ReactNode;
   /** The heading of the error when the job failed (the error's own message without it). */
   failedTitle?: string;
-  /** Where to go from a failure, as links in its alert. */
-  failedActions: ErrorAction[];
-  /** The buttons once the job failed or was cancelled. */
+  /** The buttons once the job failed or was cancelled (the failure's alert has none of its own: one way out, not two). */
   endedButtons: ReactNode;
   onCancel: () => void;
   onSeeResult: () => void;
@@ -160,7 +157,7 @@ export function JobRunPanel<Result, Progress>(props: JobRunPanelProps<Result, Pr
           {texts.cancelledBody}
         </Alert>
       ) : null}
-      {outcome?.type === 'failed' ? <ErrorAlert error={outcome.error} title={props.failedTitle} actions={props.failedActions} /> : null}
+      {outcome?.type === 'failed' ? <ErrorAlert error={outcome.error} title={props.failedTitle} /> : null}
       {props.cancelError ? <ErrorAlert error={props.cancelError} title="Could not cancel" /> : null}
       {props.syncError ? <ErrorAlert error={props.syncError} title={texts.syncErrorTitle} /> : null}
 

@@ -15,7 +15,7 @@ export function ProgressPanel({ title, snapshot, testId = 'progress-panel', vari
       <Flex className="h2k-progress-facts" spaceItems={{ default: 'spaceItemsLg' }}>
         <FlexItem data-testid={`${testId}-percent`}>{text.percent}</FlexItem>
         <FlexItem data-testid={`${testId}-bytes`}>{text.bytes}</FlexItem>
-        <FlexItem data-testid={`${testId}-rate`}>{text.rate}</FlexItem>
+        {text.rate ? <FlexItem data-testid={`${testId}-rate`}>{text.rate}</FlexItem> : null}
         <FlexItem data-testid={`${testId}-eta`}>{text.eta}</FlexItem>
       </Flex>
     </div>

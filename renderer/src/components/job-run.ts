@@ -1,5 +1,6 @@
 import type { EngineError } from '../../../shared/contract/errors';
 import type { JobEvent, ProgressSnapshot } from '../../../shared/contract/events';
+import type { RepairPlan } from '../../../shared/contract/models/repair';
 
 /**
  * A staged job (a conversion, a migration) as a pure function of its events: the same reducer
@@ -39,7 +40,15 @@ export interface JobRunView<Result, Progress> {
   log: LogLine[];
   /** Lines dropped from the front of the log to keep the page light. */
   logDropped: number;
+  /** The repair plan the job showed (conversions and migrations with the repair option). */
+  repairPlan: RepairPlanView | null;
   outcome: JobOutcome<Result> | null;
+}
+
+export interface RepairPlanView {
+  plan: RepairPlan;
+  /** The job waits for the user's decision (repair.decide) until the repair stage starts. */
+  awaitingDecision: boolean;
 }
 
 /** One progress reading and the stage it belongs to. */
@@ -123,7 +132,7 @@ function appendLog<V extends JobRunView<unknown, unknown>>(view: V, line: LogLin
 export function jobRunReducer<Result, Progress>(rules: JobRunRules<Result, Progress>): JobRunReducer<Result, Progress> {
   type View = JobRunView<Result, Progress>;
 
-  const initial = (jobId: string): View => ({ jobId, title: '', stages: [], progress: rules.progress.empty, log: [], logDropped: 0, outcome: null });
+  const initial = (jobId: string): View => ({ jobId, title: '', stages: [], progress: rules.progress.empty, log: [], logDropped: 0, repairPlan: null, outcome: null });
 
   const doneOutcome = (result: unknown, stage: string | null): JobOutcome<Result> => {
     const parsed = rules.result.safeParse(result);
@@ -137,7 +146,12 @@ export function jobRunReducer<Result, Progress>(rules: JobRunRules<Result, Progr
       case 'job-started':
         return { ...view, title: event.title, stages: event.stages.map((s) => view.stages.find((known) => known.id === s.id) ?? newStage(s.id, s.label)) };
       case 'stage-started':
-        return { ...view, stages: setStage(view.stages, event.stage, { state: 'running' }, event.label) };
+        return {
+          ...view,
+          stages: setStage(view.stages, event.stage, { state: 'running' }, event.label),
+          // Once the repair runs, the plan is no longer waiting for anyone.
+          ...(event.stage === 'repair' && view.repairPlan ? { repairPlan: { ...view.repairPlan, awaitingDecision: false } } : {}),
+        };
       case 'progress':
         return {
           ...view,
@@ -159,6 +173,7 @@ export function jobRunReducer<Result, Progress>(rules: JobRunRules<Result, Progr
       case 'done':
         return { ...view, outcome: doneOutcome(event.result, runningStage(view)) };
       case 'observation':
+        if (event.observation.kind === 'repair-plan') return { ...view, repairPlan: { plan: event.observation.plan, awaitingDecision: event.observation.awaitingDecision } };
         // What a stage saw (console text, screenshots) is for the pages that show it.
         return view;
     }

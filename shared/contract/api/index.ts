@@ -1,7 +1,9 @@
+import { batchApi } from './batch';
 import { coreApi } from './core';
 import { convertApi } from './convert';
 import { inspectApi } from './inspect';
 import { libvirtApi } from './libvirt';
+import { repairApi } from './repair';
 import { vcenterApi } from './vcenter';
 import type { InputOf, MethodTable, OutputOf, ParsedInputOf } from './define';
 
@@ -14,7 +16,9 @@ export const api = {
   ...convertApi,
   ...inspectApi,
   ...libvirtApi,
+  ...repairApi,
   ...vcenterApi,
+  ...batchApi,
 } satisfies MethodTable;
 
 export type Api = typeof api;

@@ -65,6 +65,11 @@ export const inspectApi = {
     input: ExportInput,
     output: ExportOutput,
   }),
+  'inspect.estimate': method({
+    summary: 'How long the inspection appliance takes to start on this machine, and the inspection after it (medians of recent inspections)',
+    input: z.object({}).strict(),
+    output: z.object({ launchSeconds: z.number().nonnegative(), inspectSeconds: z.number().nonnegative(), measured: z.number().int().nonnegative() }),
+  }),
   'inspect.exportJson': method({
     summary: 'Write the report as JSON (what inspect.open and the viewer read back)',
     input: ExportInput,

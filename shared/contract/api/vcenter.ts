@@ -3,6 +3,7 @@ import { method } from './define';
 import { JobId } from '../events';
 import { ConvertedDisk, OutputFormat, OutputName } from '../models/convert';
 import { LibvirtConnection } from '../models/libvirt';
+import { tailOptionFields, tailResultFields } from '../models/pipeline';
 import { Firmware, VmMetadata } from '../models/vm';
 import { CertificateInfo, InventoryNode, VmDetails, VmSummary, VsphereAbout, VsphereDatastore, VspherePowerState } from '../models/vsphere';
 
@@ -246,6 +247,7 @@ export const MigrateOptions = z
     /** Keep the downloaded VMware files after a successful conversion. */
     keepDownloads: z.boolean().default(false),
     libvirt: LibvirtConnection.default('qemu:///system'),
+    ...tailOptionFields,
   })
   .strict();
 export type MigrateOptions = z.input<typeof MigrateOptions>;
@@ -285,6 +287,7 @@ export const MigrateResult = z.object({
   stagingDir: z.string().nullable(),
   durationMs: z.number().nonnegative(),
   recordPath: z.string(),
+  ...tailResultFields,
 });
 export type MigrateResult = z.infer<typeof MigrateResult>;
 

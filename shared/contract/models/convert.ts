@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { EngineError } from '../errors';
-import { InspectionReport } from './inspection';
+import { tailOptionFields, tailResultFields } from './pipeline';
 import { SourcePlan } from './source';
 
 export const OutputFormat = z.enum(['qcow2', 'raw']);
@@ -22,8 +21,7 @@ export const ConvertOptions = z.object({
   name: OutputName.optional(),
   /** Replace existing outputs. Off unless the user chose it explicitly. */
   overwrite: z.boolean().default(false),
-  /** Inspect the converted disks afterwards (one appliance, read-only); the wizard turns it on. */
-  inspect: z.boolean().default(false),
+  ...tailOptionFields,
 });
 export type ConvertOptions = z.input<typeof ConvertOptions>;
 export type ResolvedConvertOptions = z.output<typeof ConvertOptions>;
@@ -72,9 +70,6 @@ export const ConvertResult = z.object({
   durationMs: z.number().nonnegative(),
   /** Where the job's JSON record was written. */
   recordPath: z.string(),
-  /** With the inspect option: the report (also stored as <jobDir>/inspection.json). */
-  inspection: InspectionReport.optional(),
-  /** With the inspect option, when the inspection failed (the conversion itself succeeded). */
-  inspectionError: EngineError.optional(),
+  ...tailResultFields,
 });
 export type ConvertResult = z.infer<typeof ConvertResult>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BootVerification } from './boot';
+import { FixId, RepairRecord } from './repair';
 
 /**
  * The inspection report: what is inside a VM's disks and what will break on KVM. It is stored
@@ -155,8 +156,8 @@ export type Evidence = z.infer<typeof Evidence>;
 
 /** The repair the product will offer for a finding. */
 export const FixOffer = z.object({
-  /** Stable id of the repair (the repair stage keys on it): "fstab-use-uuid", "rebuild-initramfs". */
-  id: z.string(),
+  /** The repair that addresses the finding (the repair stage keys on it): "fstab-use-uuid", "rebuild-initramfs". */
+  id: FixId,
   label: z.string(),
   /** True when hyper2kvm can do it itself; false when the administrator has to act. */
   automatic: z.boolean(),
@@ -367,6 +368,20 @@ export const WindowsFacts = z.object({
     /** Fast Startup (HiberbootEnabled = 1): shutdowns leave the system volume hibernated. */
     fastStartup: z.boolean().nullable(),
   }),
+  /**
+   * hyper2kvm's first-boot actions (a repair scheduled them): absent or null when there are none.
+   * After the guest's first boot on KVM, their log.
+   */
+  firstBoot: z
+    .object({
+      /** Where the log is in the guest (C:\ProgramData\hyper2kvm\firstboot\firstboot.log). */
+      logPath: z.string(),
+      /** The log (its last 64 KiB); null while the guest has not booted since the repair. */
+      log: nstr,
+      truncated: z.boolean(),
+    })
+    .nullable()
+    .optional(),
 });
 export type WindowsFacts = z.infer<typeof WindowsFacts>;
 
@@ -432,6 +447,8 @@ export const InspectionReport = z.object({
   notes: z.array(z.string()),
   /** Present once the converted guest was booted (a later stage adds it). */
   bootVerification: BootVerification.optional(),
+  /** Present when this report was made right after a repair: what the repair changed. */
+  repair: RepairRecord.optional(),
 });
 export type InspectionReport = z.infer<typeof InspectionReport>;
 
@@ -454,12 +471,17 @@ export function readInspectionReport(value: unknown): { ok: true; report: Inspec
   return { ok: true, report: parsed.data };
 }
 
-/** The readiness verdict from the findings: blocked when a blocker has no automatic fix. */
-export function summarizeFindings(findings: readonly Finding[]): InspectionReport['summary'] {
+/**
+ * The readiness verdict from the findings: blocked when a blocker has no automatic fix. After a
+ * repair, `stillPlanned` is what planning again on the repaired guest proposes: a warning whose
+ * automatic fix is not among them was handled (or is not needed), so it leaves the guest ready.
+ */
+export function summarizeFindings(findings: readonly Finding[], afterRepair?: { stillPlanned: readonly string[] }): InspectionReport['summary'] {
   const blockers = findings.filter((f) => f.severity === 'blocker');
+  const pending = (f: Finding): boolean => f.fix.automatic && (!afterRepair || afterRepair.stillPlanned.includes(f.fix.id));
   const readiness: Readiness = blockers.some((f) => !f.fix.automatic)
     ? 'blocked'
-    : blockers.length > 0 || findings.some((f) => f.severity === 'warning' && f.fix.automatic)
+    : blockers.some(pending) || findings.some((f) => f.severity === 'warning' && pending(f))
       ? 'needs-repair'
       : 'ready';
   return {

@@ -200,8 +200,15 @@ export const GuestFacts = z.object({
   os: z.enum(['linux', 'windows', 'other', 'unknown']).default('unknown'),
   /** Whether the guest can boot from virtio-blk and use virtio-net (Linux: virtio modules in the initramfs). */
   virtioDrivers: z.boolean().optional(),
+  /** Whether it can use a virtio NIC, when that differs from the disk (a Windows repair without netkvm): e1000e otherwise. */
+  virtioNet: z.boolean().optional(),
   /** Old guests without PCIe support (Windows XP/2003, RHEL 5...) want i440fx. */
   legacyMachine: z.boolean().optional(),
+  /**
+   * These facts come from an inspection of the disks (then os "unknown" means none was found);
+   * absent or false: nothing was checked, and the plan says so instead of assuming.
+   */
+  inspected: z.boolean().optional(),
 });
 export type GuestFacts = z.input<typeof GuestFacts>;
 

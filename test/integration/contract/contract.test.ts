@@ -15,8 +15,10 @@ import { connectInProcess } from '../../../electron/engine/connect';
 import { createEngine } from '../../../electron/engine/service';
 import type { Engine } from '../../../electron/engine/service';
 import { vmdkSamples } from '../../fixtures';
+import { batchCases } from '../batch/contract-cases';
 import { libvirtCases, setUpLibvirt, tearDownLibvirt } from './libvirt-cases';
 import { inspectCases } from '../inspect/contract-cases';
+import { repairCases } from '../repair/contract-cases';
 import { setUpVcenter, tearDownVcenter, vcenterCases } from '../vcenter/contract-cases';
 import type { VmdkSamples } from '../../fixtures';
 
@@ -97,8 +99,10 @@ const cases: Record<MethodName, Case> = {
     expect((unknown as RemoteError).value.code).toBe('JOB_NOT_FOUND');
   },
   ...inspectCases,
+  ...repairCases,
   ...libvirtCases,
   ...vcenterCases,
+  ...batchCases,
 };
 
 let samples: VmdkSamples;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -211,6 +211,33 @@ describe('through the client', () => {
     // The helper wrote `final` in this session, so it may remove it again (a failed job's cleanup).
     await ops.remove(final);
     expect(existsSync(final)).toBe(false);
+  });
+
+  it('issue 11: writes outputs 0600, owned by whoever the helper works for (root here)', async () => {
+    const partial = join(allowed.root, '.modes.qcow2.part-job8');
+    const final = join(allowed.root, 'modes.qcow2');
+    await ops.convert({ source: { type: 'file', path: vmdk }, sourceFormat: 'vmdk', output: partial, format: 'qcow2', compress: false }, { signal: new AbortController().signal, onFraction: () => undefined });
+    expect(statSync(partial)).toMatchObject({ uid: 0, gid: 0 });
+    expect(statSync(partial).mode & 0o7777).toBe(0o600);
+    await ops.finalize(partial, final, false);
+    expect(statSync(final).mode & 0o7777).toBe(0o600);
+    await ops.remove(final);
+  });
+
+  it('issue 11: removes only the very file it wrote, not one that later took its name', async () => {
+    const partial = join(allowed.root, '.swapped.qcow2.part-job9');
+    const final = join(allowed.root, 'swapped.qcow2');
+    await ops.convert({ source: { type: 'file', path: vmdk }, sourceFormat: 'vmdk', output: partial, format: 'qcow2', compress: false }, { signal: new AbortController().signal, onFraction: () => undefined });
+    await ops.finalize(partial, final, false);
+    // Another disk takes the name (an administrator, another session): it is not ours to remove.
+    const replacement = join(allowed.root, 'replacement');
+    writeFileSync(replacement, 'another disk');
+    renameSync(replacement, final);
+    const refused = await rejection(ops.remove(final));
+    expect(refused.code).toBe('HELPER_PATH_REFUSED');
+    expect(refused.message).toMatch(/neither a temporary output nor a file this helper wrote/);
+    expect(readFileSync(final, 'utf8')).toBe('another disk');
+    rmSync(final);
   });
 
   it('cancels a running conversion in-band: CANCELLED, no partial file, no qemu-img left', async () => {

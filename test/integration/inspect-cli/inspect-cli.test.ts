@@ -165,7 +165,7 @@ describe('hyper2kvm convert --inspect', () => {
     const run = await runCliProcess(['convert', guest.vmdk, '--out', out, '--inspect', '--json'], { env: env() });
     expect(run.code, run.stderr).toBe(0);
     const stages = run.lines.filter((l) => l.type === 'stage-done').map((l) => l.stage);
-    expect(stages).toEqual(['probe', 'verify', 'preflight', 'convert', 'check', 'finalize', 'inspect']);
+    expect(stages).toEqual(['probe', 'verify', 'preflight', 'convert', 'check', 'inspect', 'finalize']);
     const report = InspectionReport.parse(run.result.inspection);
     const recordPath = run.result.recordPath as string;
     expect(report.disks).toEqual([expect.objectContaining({ path: join(out, 'disk.qcow2'), format: 'qcow2' })]);

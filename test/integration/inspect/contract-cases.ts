@@ -74,6 +74,15 @@ export const inspectCases: Record<InspectMethod, InspectCase> = {
     const missing = await client.call('inspect.report', { jobId: 'not-a-job-1' }).catch((e: unknown) => e);
     expect(failure(missing)).toMatchObject({ code: 'INSPECT_REPORT_NOT_FOUND', kind: 'bad-input' });
   },
+  'inspect.estimate': async (client, ctx) => {
+    // After a real inspection, the estimate rests on its measured launch.
+    await realInspection(client, ctx);
+    const estimate = await client.call('inspect.estimate', {});
+    expect(estimate.measured).toBeGreaterThanOrEqual(1);
+    expect(estimate.launchSeconds).toBeGreaterThan(0);
+    const { jobsDir } = await client.call('app.info', {});
+    expect(existsSync(join(jobsDir, '..', 'measurements', 'inspection-appliance.json'))).toBe(true);
+  },
   'inspect.open': async (client, ctx) => {
     const { report, reportPath } = await realInspection(client, ctx);
     expect(await client.call('inspect.open', { path: reportPath })).toEqual(report);
@@ -108,7 +117,12 @@ export const inspectCases: Record<InspectMethod, InspectCase> = {
     const target = out(ctx, 'json');
     await client.call('inspect.exportJson', { source: { path: reportPath }, out: target });
     expect(JSON.parse(readFileSync(target, 'utf8'))).toEqual(report);
-    const nowhere = await client.call('inspect.exportJson', { source: { path: reportPath }, out: join(ctx.work, 'no-such-folder', 'r.json') }).catch((e: unknown) => e);
-    expect(failure(nowhere).code).toBe('IO_FAILED');
+    // A folder that does not exist yet is made; a file where the folder should be is named.
+    const fresh = join(out(ctx, 'folder'), 'r.json');
+    await client.call('inspect.exportJson', { source: { path: reportPath }, out: fresh });
+    expect(JSON.parse(readFileSync(fresh, 'utf8'))).toEqual(report);
+    const blocked = await client.call('inspect.exportJson', { source: { path: reportPath }, out: join(target, 'r.json') }).catch((e: unknown) => e);
+    expect(failure(blocked).code).toBe('IO_FAILED');
+    expect(failure(blocked).message).toContain(`${target} is a file, not a folder`);
   },
 };

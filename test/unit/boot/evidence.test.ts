@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BootVerification } from '../../../shared/contract/models/boot';
 import { readInspectionReport } from '../../../shared/contract/models/inspection';
 import { EngineFailure } from '../../../electron/engine/core/errors';
-import { attachToInspectionReport, evidenceImages, loadVerification, readScreenshot, storeVerification } from '../../../electron/engine/boot/evidence';
+import { attachToInspectionReport, evidenceImages, inspectionNoteFor, loadVerification, readInspectionFile, readScreenshot, storeVerification } from '../../../electron/engine/boot/evidence';
 import { encodePng } from '../../../electron/engine/boot/png';
 import { emptyInspectionReport } from '../../support/empty-inspection-report';
 
@@ -99,5 +99,24 @@ describe('attachToInspectionReport', () => {
     if (content !== null) writeFileSync(path, content);
     expect(await attachToInspectionReport(path, debian)).toMatch(reason);
     if (content !== null) expect(readFileSync(path, 'utf8')).toBe(content); // left as it was
+  });
+});
+
+describe('the inspection note in a verdict', () => {
+  it('repeats in the verdict that the inspection found no operating system', async () => {
+    const path = join(folder(), 'inspection.json');
+    writeFileSync(path, JSON.stringify(emptyInspectionReport()));
+    const report = await readInspectionFile(path);
+    expect(report).not.toBeNull();
+    expect(inspectionNoteFor(report!, 'job-7')).toBe('The inspection of this disk (job job-7) found no operating system on it: there was nothing to boot.');
+  });
+
+  it('adds nothing for a disk with an OS; a missing or unreadable report reads as none', async () => {
+    const report = emptyInspectionReport();
+    expect(inspectionNoteFor({ ...report, os: { ...report.os, type: 'linux', root: '/dev/sda1' } }, 'job-8')).toBeNull();
+    expect(await readInspectionFile(join(folder(), 'missing.json'))).toBeNull();
+    const broken = join(folder(), 'broken.json');
+    writeFileSync(broken, '{"os":');
+    expect(await readInspectionFile(broken)).toBeNull();
   });
 });

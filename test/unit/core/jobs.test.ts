@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,14 @@ describe('JobManager', () => {
     expect(record.stages.map((s) => s.id)).toEqual(['double']);
     expect(record.request).toEqual({ n: 21 });
     expect(readFileSync(join(dir, id, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+  });
+
+  it("creates the job's folder, and the app's folders on the way, private to this user (issue 11)", async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'h2k-jobs-')), 'home');
+    const jobs = new JobManager({ jobsDir: join(home, 'jobs'), tools: noTools, progressIntervalMs: 0 });
+    const id = await jobs.start({ kind: 'test', title: 'T', stages: [double], request: {}, run: (job) => job.runStage(double, 1) });
+    await jobs.wait(id);
+    for (const folder of [home, join(home, 'jobs'), join(home, 'jobs', id)]) expect([folder, statSync(folder).mode & 0o777]).toEqual([folder, 0o700]);
   });
 
   it('turns a thrown error value into a failed event and runs failure cleanups only', async () => {

@@ -51,7 +51,8 @@ export function paxMember(records: Record<string, string>): Buffer {
     Object.entries(records).map(([key, value]) => {
       const content = ` ${key}=${value}\n`;
       let length = Buffer.byteLength(content) + 1;
-      while (`${length}${content}`.length !== length) length = Buffer.byteLength(`${length}${content}`);
+      // The record's length counts bytes, its own digits included.
+      while (Buffer.byteLength(`${length}${content}`) !== length) length = Buffer.byteLength(`${length}${content}`);
       return Buffer.from(`${length}${content}`, 'utf8');
     }),
   );

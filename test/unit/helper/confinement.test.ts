@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseQemuImgInfo } from '../../../electron/engine/formats/qemu-img';
 import { chainFiles } from '../../../electron/helper/audit';
-import { ancestry, chainFileProblem, configFileProblem, directoryChainProblem, finalNameProblem, forbiddenSourceArea, isInside, parsePartialName, rootHolding } from '../../../electron/helper/confinement';
+import { ancestry, chainFileProblem, configFileProblem, directoryChainProblem, finalNameProblem, forbiddenSourceArea, isInside, parsePartialName, removeProblem, replaceProblem, rootHolding } from '../../../electron/helper/confinement';
 import { invokingUid, resetEnvironment, startupProblem } from '../../../electron/helper/startup';
 
 describe('isInside / rootHolding', () => {
@@ -175,5 +175,39 @@ describe('startup decisions', () => {
     const env: NodeJS.ProcessEnv = { PATH: '/home/ann/bin:/usr/bin', LD_PRELOAD: '/tmp/evil.so', NODE_OPTIONS: '--require /tmp/x.js', QEMU_AUDIO_DRV: 'none' };
     resetEnvironment(env);
     expect(env).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' });
+  });
+});
+
+describe('replaceProblem (file.finalize with overwrite, issue 11)', () => {
+  const user = 1000;
+  it.each([
+    ['the user\'s own earlier output', { uid: user, isFile: true, createdHere: false }, null],
+    ['a file this session wrote', { uid: 0, isFile: true, createdHere: true }, null],
+    ["root's disk of another VM", { uid: 0, isFile: true, createdHere: false }, /belongs to root, not to you \(user 1000\)/],
+    ["another user's disk", { uid: 1001, isFile: true, createdHere: false }, /belongs to user 1001/],
+    ['a folder the user owns', { uid: user, isFile: false, createdHere: false }, /not a regular file/],
+  ])('%s', (_name, facts, problem) => {
+    const result = replaceProblem(facts, user);
+    if (problem === null) expect(result).toBeNull();
+    else expect(result).toMatch(problem);
+  });
+
+  it('root (the helper started directly) may replace what root owns', () => {
+    expect(replaceProblem({ uid: 0, isFile: true, createdHere: false }, 0)).toBeNull();
+  });
+});
+
+describe('removeProblem (file.remove, issue 11)', () => {
+  const user = 1000;
+  it.each([
+    ['a file this session wrote, still the same inode', { uid: user, isFile: true, createdHere: true, temporaryName: false }, null],
+    ["the user's leftover temporary output", { uid: user, isFile: true, createdHere: false, temporaryName: true }, null],
+    ["another user's temporary output", { uid: 1001, isFile: true, createdHere: false, temporaryName: true }, /temporary output of user 1001, not yours/],
+    ['a final name the session wrote but that now holds another file', { uid: user, isFile: true, createdHere: false, temporaryName: false }, /neither a temporary output nor a file this helper wrote/],
+    ["root's disk", { uid: 0, isFile: true, createdHere: false, temporaryName: false }, /neither a temporary output/],
+  ])('%s', (_name, facts, problem) => {
+    const result = removeProblem(facts, user);
+    if (problem === null) expect(result).toBeNull();
+    else expect(result).toMatch(problem);
   });
 });

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { GuestTree, joinGuestPath, readTar } from '../../../electron/engine/inspect/guest-tree';
+import { GuestTree, joinGuestPath, readTar } from '../../../electron/engine/appliance/guest-tree';
 import { decompressGzip, detectCompression, listInitramfs, readCpioNames } from '../../../electron/engine/inspect/linux/initramfs';
 import type { Compression } from '../../../electron/engine/inspect/linux/initramfs';
 import { ESP_GUID, TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable, partitionDevice, readGuid } from '../../../electron/engine/inspect/partition-table';

@@ -124,6 +124,17 @@ const cases: Case[] = [
   { name: 'fstab: swap by /dev/sda2', facts: linuxWith({ fstab: [fstab('UUID=u', 'uuid'), fstab('/dev/sda2', 'device-name', 'sw', 'none', 'swap')] }), expected: { FSTAB_DEVICE_NAME: 'warning' } },
   { name: 'crypttab by /dev/sdb2', facts: linuxWith({ crypttab: [{ line: 1, name: 'c', device: '/dev/sdb2', style: 'device-name' }] }), expected: { FSTAB_DEVICE_NAME: 'blocker' } },
   { name: 'fstab by-path', facts: linuxWith({ fstab: [fstab('/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:0:0-part1', 'by-path')] }), expected: { FSTAB_BY_PATH: 'blocker' } },
+  {
+    name: 'root=/dev/sda1 on the kernel command line',
+    facts: linuxWith({ bootloader: { ...cleanLinux.bootloader, entries: [{ ...cleanLinux.bootloader.entries[0]!, cmdline: 'root=/dev/sda1 ro' }], kernelCmdline: 'root=/dev/sda1 ro' } }),
+    expected: { KERNEL_DEVICE_NAME: 'blocker' },
+  },
+  {
+    name: 'resume= by-path in /etc/default/grub only',
+    facts: linuxWith({ bootloader: { ...cleanLinux.bootloader, defaults: { GRUB_CMDLINE_LINUX: 'resume=/dev/disk/by-path/pci-0000:03:00.0-scsi-0:0:1:0-part2 quiet' }, defaultsPath: '/etc/default/grub' } }),
+    expected: { KERNEL_DEVICE_NAME: 'warning' },
+  },
+  { name: 'root=UUID= is stable', facts: linuxWith({ bootloader: { ...cleanLinux.bootloader, defaults: { GRUB_CMDLINE_LINUX: 'root=UUID=u resume=LABEL=swap' } } }), expected: {} },
   { name: 'fstab by-id', facts: linuxWith({ fstab: [fstab('/dev/disk/by-id/scsi-36000c29-part1', 'by-id')] }), expected: { FSTAB_BY_ID: 'warning' } },
   {
     name: 'MAC pinned by a .link file that names the NIC (the Debian test guest)',
@@ -134,7 +145,12 @@ const cases: Case[] = [
   { name: 'config for a slot-named NIC (ens192) without a rename', facts: { ...cleanLinuxFacts, network: [net({ interface: 'ens192' })] }, expected: { NIC_NAME_WILL_CHANGE: 'warning' } },
   { name: 'eth0 config is not slot-named', facts: { ...cleanLinuxFacts, network: [net({ interface: 'eth0' })] }, expected: {} },
   { name: 'Windows static address is only information', facts: windowsWith({}, { network: [net({ source: 'windows-registry', file: 'HKLM\\SYSTEM\\x', line: null, interface: '{GUID}', method: 'static', addresses: ['10.0.0.5/24'] })] }), expected: { STATIC_ADDRESSES: 'info' } },
-  { name: 'open-vm-tools installed', facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'warning' } },
+  {
+    name: 'open-vm-tools installed and enabled',
+    facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] }, systemd: { defaultTarget: 'multi-user.target', enabledUnits: [{ unit: 'open-vm-tools.service', wantedBy: 'multi-user.target', path: '/etc/systemd/system/multi-user.target.wants/open-vm-tools.service' }] } }),
+    expected: { VMWARE_TOOLS_INSTALLED: 'warning' },
+  },
+  { name: 'open-vm-tools installed, its services disabled (repaired)', facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'info' } },
   { name: 'VMware Tools on Windows', facts: windowsWith({ vmwareTools: { present: true, evidence: [{ registryKey: 'HKLM\\SYSTEM\\ControlSet001\\Services\\VMTools' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'warning' } },
   { name: 'the default kernel has no virtio in its initramfs', facts: linuxWith({ kernels: [{ ...goodKernel, virtio: { virtio_pci: 'missing', virtio_blk: 'missing', virtio_scsi: 'missing' }, virtioBootable: false }] }), expected: { INITRAMFS_NO_VIRTIO: 'blocker' } },
   {
@@ -203,7 +219,7 @@ describe('finding rules', () => {
 
   it('orders blockers first, then warnings, then infos', () => {
     const findings = evaluateFindings(
-      linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')], vmwareTools: { present: true, evidence: [{ note: 'x' }] }, bootloader: { ...cleanLinux.bootloader, serialConsole: false } }, { filesystems: [{ ...rootFs, free: 1 }] }),
+      linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')], kernels: [goodKernel, { ...goodKernel, version: '6.1.0-9-amd64', vmlinuz: '/boot/vmlinuz-6.1.0-9-amd64', virtioBootable: false }], bootloader: { ...cleanLinux.bootloader, serialConsole: false } }, { filesystems: [{ ...rootFs, free: 1 }] }),
     );
     expect(findings.map((f) => f.severity)).toEqual(['blocker', 'blocker', 'warning', 'info']);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GuestTree } from '../../../electron/engine/inspect/guest-tree';
+import { GuestTree } from '../../../electron/engine/appliance/guest-tree';
 import {
   cloudInitState,
   compareVersions,

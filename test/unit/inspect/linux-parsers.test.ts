@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceStyle, isOptionalMount, isUnstableStyle, parseCrypttab, parseFstab } from '../../../electron/engine/inspect/linux/fstab';
+import { deviceStyle, isOptionalMount, isUnstableStyle, parseCrypttab, parseFstab } from '../../../electron/engine/guest/linux/fstab';
 import { fullPackageVersion, parseApkInstalled, parseDpkgStatus, splitDebVersion } from '../../../electron/engine/inspect/linux/packages';
 import {
   describeBootloader,
@@ -10,7 +10,7 @@ import {
   parseGrubLegacy,
   shellWords,
   vmwareKernelParams,
-} from '../../../electron/engine/inspect/linux/bootloader';
+} from '../../../electron/engine/guest/linux/bootloader';
 
 describe('fstab device styles', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { netmaskToPrefix, networkSourceFor, normalizeMac, parseIni, parseNetworkFile } from '../../../electron/engine/inspect/linux/network';
+import { netmaskToPrefix, networkSourceFor, normalizeMac, parseIni, parseNetworkFile } from '../../../electron/engine/guest/linux/network';
 
 describe('network helpers', () => {
   it.each([
@@ -93,6 +93,25 @@ describe('parseNetworkFile', () => {
       { source: 'netplan', file: '/etc/netplan/01-netcfg.yaml', line: 14, interface: 'ens224', mac: null, setsName: null, method: 'dhcp', addresses: [], gateway: null, dns: [] },
     ]);
     expect(parseNetworkFile('/etc/netplan/bad.yaml', 'network: [unclosed')).toEqual([]);
+  });
+
+  // YAML that parses, with values of other shapes than netplan's: the empty route item was found by
+  // the fuzzer (test/unit/fuzz), the others are the same hole in the other fields.
+  it.each([
+    ['a route list item that is empty (null)', 'network:\n  ethernets:\n    ens160:\n      routes:\n        -\n', { interface: 'ens160', gateway: null }],
+    ['addresses that are a number', 'network:\n  ethernets:\n    ens160:\n      addresses: 5\n', { interface: 'ens160', addresses: [], method: 'none' }],
+    ['an address item that is empty (null)', 'network:\n  ethernets:\n    ens160:\n      addresses:\n        -\n        - 10.0.0.2/24\n', { addresses: ['', '10.0.0.2/24'], method: 'static' }],
+    ['routes that are a mapping', 'network:\n  ethernets:\n    ens160:\n      routes: {to: default}\n', { gateway: null }],
+    ['nameservers that are a string', 'network:\n  ethernets:\n    ens160:\n      nameservers: 1.1.1.1\n', { dns: [] }],
+    ['a device that is a list, and set-name a number', 'network:\n  ethernets:\n    eth0: [1, 2]\n    eth1:\n      set-name: 42\n', { interface: 'eth0', setsName: null }],
+    ['match that is a string', 'network:\n  ethernets:\n    ens160:\n      match: ens*\n      dhcp4: true\n', { interface: 'ens160', mac: null, method: 'dhcp' }],
+  ])('netplan with %s: read what has the right shape, never a crash', (_name, text, first) => {
+    const configs = parseNetworkFile('/etc/netplan/50-fuzz.yaml', text);
+    expect(configs[0]).toMatchObject(first);
+  });
+
+  it('netplan: a set-name written as a number is the name as text', () => {
+    expect(parseNetworkFile('/etc/netplan/50-fuzz.yaml', 'network:\n  ethernets:\n    eth1:\n      set-name: 42\n')[0]).toMatchObject({ interface: '42', setsName: '42' });
   });
 
   it('NetworkManager keyfile: mac-address pin, manual IPv4 with gateway in address1', () => {

@@ -112,6 +112,12 @@ describe('planDomain', () => {
     expect(spec.clock).toBe('localtime');
   });
 
+  it('keeps an e1000e NIC on a virtio disk when the Windows repair had no netkvm for the guest', () => {
+    const { spec } = planDomain({ ...windowsOvf, guest: { os: 'windows', virtioDrivers: true, virtioNet: false } }, kvmHost);
+    expect(spec.disks[0]?.bus).toBe('virtio');
+    expect(spec.nics[0]?.model).toBe('e1000e');
+  });
+
   it('plans a bare disk with defaults: BIOS, 2 GiB, 2 vCPUs, one NIC on the default network, named after the disk', () => {
     const { spec, decisions } = planDomain({ vm: {}, disks: [{ path: '/out/legacy-app.disk1.raw', format: 'raw' }] }, tcgHost);
     expect(spec).toMatchObject({ name: 'legacy-app', type: 'qemu', cpuMode: 'maximum', memoryMiB: 2048, vcpus: { sockets: 1, cores: 2 }, firmware: { type: 'bios' } });
@@ -223,5 +229,40 @@ describe('chooseOvmf', () => {
     const fedora = new Set(['/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd', '/usr/share/edk2/ovmf/OVMF_VARS.secboot.fd', '/usr/share/edk2/ovmf/OVMF_CODE.fd']);
     expect(chooseOvmf(true, (p) => fedora.has(p))?.loader).toBe('/usr/share/edk2/ovmf/OVMF_CODE.secboot.fd');
     expect(chooseOvmf(false, (p) => fedora.has(p))).toBeNull();
+  });
+});
+
+describe('reasons come from evidence, or say what was not checked', () => {
+  const because = (request: DomainPlanRequest, field: string): string | undefined => planDomain(request, kvmHost).decisions.find((d) => d.field === field)?.because;
+  const notInspected: DomainPlanRequest = { ...debianVmx, guest: { os: 'unknown' } };
+
+  it.each<[string, DomainPlanRequest, string]>([
+    ['inspection found virtio in the initramfs', debianVmx, 'inspection found virtio drivers in the guest\u2019s initramfs; virtio is the fastest'],
+    ['never inspected (a disk chosen directly, inspection off)', notInspected, 'virtio drivers not checked (the disks were not inspected); virtio is the fastest'],
+    ['inspected, no operating system found', { ...debianVmx, guest: { os: 'unknown', inspected: true } }, 'virtio drivers not checked (inspection found no operating system); virtio is the fastest'],
+    ['Windows by its VMware guest id, not inspected', { ...windowsOvf, guest: { os: 'unknown' } }, 'virtio drivers not checked (not inspected); the source VM runs Windows (its OVF), which has no virtio drivers before its repair; SATA lets Windows find its disk'],
+    ['Windows inspected without virtio', windowsOvf, 'inspection found no virtio drivers in Windows yet; SATA lets Windows find its disk'],
+  ])('disk bus: %s', (_what, request, reason) => {
+    expect(because(request, 'disk bus')).toBe(reason);
+  });
+
+  it('never claims the guest has virtio drivers unless inspection found them', () => {
+    for (const guest of [{ os: 'unknown' as const }, { os: 'unknown' as const, inspected: true }, { os: 'linux' as const, inspected: true }]) {
+      expect(because({ ...debianVmx, guest }, 'disk bus')).not.toMatch(/^the guest has virtio/);
+      expect(because({ ...debianVmx, guest }, 'NIC model')).toMatch(/not checked/);
+    }
+  });
+
+  it('warns that a disk without an operating system has nothing to boot', () => {
+    expect(planDomain({ ...debianVmx, guest: { os: 'unknown', inspected: true } }, kvmHost).warnings).toContain('The inspection found no operating system on these disks: a VM made from them has nothing to boot.');
+    expect(planDomain(notInspected, kvmHost).warnings.join(' ')).not.toContain('no operating system');
+  });
+
+  it('says the firmware came from the .vmx when the form sends the source\u2019s own value back', () => {
+    const uefiVmx: DomainPlanRequest = { ...debianVmx, vm: { ...debianVmx.vm, firmware: 'uefi', secureBoot: false } };
+    expect(because({ ...uefiVmx, options: { firmware: 'uefi', secureBoot: false } }, 'firmware')).toBe('the source VM booted with UEFI (its .vmx)');
+    expect(because({ ...uefiVmx, options: { firmware: 'uefi', secureBoot: false } }, 'secure boot')).toBe('the source VM did not have it (its .vmx)');
+    expect(because({ ...uefiVmx, options: { firmware: 'bios' } }, 'firmware')).toBe('chosen (the source VM booted with UEFI)');
+    expect(because({ vm: {}, disks: [{ path: '/out/x.raw', format: 'raw' }], options: { firmware: 'bios' } }, 'firmware')).toBe('default: the source did not say (VMware defaults to BIOS)');
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appendConsole, applyBootEvent, initialBootView, MAX_BOOT_LOG_LINES, replayBootEvents, timeline, verdictText } from '../../../renderer/src/features/domain/boot-view';
+import { appendConsole, applyBootEvent, consoleText, initialBootView, MAX_BOOT_LOG_LINES, replayBootEvents, timeline, verdictText } from '../../../renderer/src/features/domain/boot-view';
 import type { BootView } from '../../../renderer/src/features/domain/boot-view';
 import { JobEvent } from '../../../shared/contract/events';
 
@@ -122,5 +122,30 @@ describe('appendConsole', () => {
     const { text, dropped } = appendConsole('first line\nsecond line\n', 'third line\n', 20);
     expect(text).toBe('third line\n');
     expect(dropped).toBe('first line\nsecond line\n'.length);
+  });
+});
+
+describe('the console as the engine\u2019s terminal shows it', () => {
+  it('rebuilds the terminal\u2019s lines from its changes, GRUB\u2019s box included, and shows them instead of the text', async () => {
+    const { ConsoleScreen } = await import('../../../electron/engine/boot/console-screen');
+    const raw = readFileSync(join(import.meta.dirname, '..', 'boot', 'samples', 'debian-bios-login.serial.txt'), 'utf8');
+    const screen = new ConsoleScreen();
+    const jobId = 'job-screen-1';
+    let view = initialBootView(jobId);
+    for (let i = 0; i < raw.length; i += 4096) {
+      await screen.write(raw.slice(i, i + 4096));
+      const patch = screen.patch();
+      if (!patch) continue;
+      const event = JobEvent.parse({ type: 'observation', jobId, at: '2026-12-07T00:00:00Z', stage: 'verify-boot', observation: { kind: 'console-screen', atMs: i, ...patch } });
+      view = applyBootEvent(view, event);
+      const text = JobEvent.parse({ type: 'observation', jobId, at: '2026-12-07T00:00:00Z', stage: 'verify-boot', observation: { kind: 'console-text', atMs: i, text: 'ignored while the screen is known ' } });
+      view = applyBootEvent(view, text);
+    }
+    expect(view.screen).toEqual(screen.lines());
+    const shown = consoleText(view);
+    expect(shown).toContain(' |*Debian GNU/Linux, with Linux 6.1.0-50-amd64');
+    expect(shown).not.toContain('ignored while the screen is known');
+    expect(shown.endsWith('h2k-debian login:')).toBe(true);
+    screen.dispose();
   });
 });

@@ -10,6 +10,7 @@ const fromVmx: VmTarget = {
   convertJobId: '20261125-193000-a1b2c3',
   vm: { name: 'web01', guestOs: 'debian12-64', memoryMiB: 2048, vcpus: 2, firmware: 'uefi', secureBoot: true, nics: [{ label: 'ethernet0', mac: '00:50:56:8a:2f:11' }], disks: [], origin: 'vmx' },
   disks: [{ path: '/srv/out/web01.qcow2', format: 'qcow2' }],
+  guest: { kind: 'not-inspected', why: 'the conversion ran without inspection' },
 };
 const draft = (patch: Partial<DomainDraft> = {}): DomainDraft => ({ ...initialDomainDraft(fromVmx.vm), ...patch });
 

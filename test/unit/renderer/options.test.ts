@@ -50,7 +50,7 @@ describe('defaultOutputName', () => {
   });
 
   it('starts with qcow2, no compression, no overwrite, the default folder', () => {
-    expect(initialDraft(plan('/a/web.vmdk'), '/root/hyper2kvm-output')).toEqual({ format: 'qcow2', compress: false, outDir: '/root/hyper2kvm-output', name: 'web', overwrite: false, inspect: true });
+    expect(initialDraft(plan('/a/web.vmdk'), '/root/hyper2kvm-output')).toEqual({ format: 'qcow2', compress: false, outDir: '/root/hyper2kvm-output', name: 'web', overwrite: false, inspect: true, repair: true, networkRepair: 'pin-name', serialConsole: false, virtioWin: '' });
   });
 });
 
@@ -70,7 +70,7 @@ describe('nameProblem', () => {
   });
 });
 
-const draft = (patch: Partial<OptionsDraft> = {}): OptionsDraft => ({ format: 'qcow2', compress: false, outDir: '/out', name: 'web', overwrite: false, inspect: true, ...patch });
+const draft = (patch: Partial<OptionsDraft> = {}): OptionsDraft => ({ format: 'qcow2', compress: false, outDir: '/out', name: 'web', overwrite: false, inspect: true, repair: false, networkRepair: 'pin-name', serialConsole: false, virtioWin: '', ...patch });
 
 describe('toConvertOptions', () => {
   it('sends compression only with qcow2', () => {
@@ -78,9 +78,11 @@ describe('toConvertOptions', () => {
     expect(toConvertOptions(draft({ format: 'raw', compress: true }))).toMatchObject({ format: 'raw', compress: false });
   });
 
-  it('asks for the inspection unless it was turned off', () => {
+  it('asks for the inspection unless it was turned off, and always with the repair', () => {
     expect(toConvertOptions(draft())).toMatchObject({ inspect: true });
     expect(toConvertOptions(draft({ inspect: false }))).toMatchObject({ inspect: false });
+    expect(toConvertOptions(draft({ inspect: false, repair: true }))).toMatchObject({ inspect: true, repair: { review: true, network: 'pin-name', serialConsole: false } });
+    expect(toConvertOptions(draft({ repair: false }))).not.toHaveProperty('repair');
   });
 
   it('refuses a relative destination or a bad name', () => {

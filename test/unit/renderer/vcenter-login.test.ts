@@ -16,6 +16,7 @@ import {
   loginCredentials,
   loginProblems,
   promptFromError,
+  serverProblem,
   promptFromProbe,
 } from '../../../renderer/src/features/vcenter/login';
 import type { SavedLogins } from '../../../renderer/src/features/vcenter/login';
@@ -34,12 +35,20 @@ describe('the login form', () => {
   it.each([
     ['an empty form', draft({}), null, ['Enter the address of vCenter or ESXi.', 'Enter the user name (for example administrator@vsphere.local).', 'Enter the password.']],
     ['a complete form', draft({ server: 'vc01', user: 'admin', password: 'x' }), null, []],
-    ['plain http', draft({ server: 'http://vc01', user: 'admin', password: 'x' }), null, ['vSphere speaks only https: drop the http:// (or write https://).']],
+    ['plain http', draft({ server: 'http://vc01', user: 'admin', password: 'x' }), null, ['vSphere speaks only HTTPS: write https:// or leave the scheme out.']],
+    ['another scheme', draft({ server: 'ftp://vc01', user: 'admin', password: 'x' }), null, ['ftp:// is not a vSphere address: write the host name, or https://host.']],
+    ['https is fine', draft({ server: 'https://vc01:8443', user: 'admin', password: 'x' }), null, []],
     ['a space in the address', draft({ server: 'vc 01', user: 'admin', password: 'x' }), null, ['The server address has a space in it.']],
     ['no password, but one is remembered (host typed without port)', draft({ server: 'VC01.example.com', user: 'admin@vsphere.local' }), saved, []],
     ['no password, remembered for another user', draft({ server: 'vc01.example.com', user: 'root' }), saved, ['Enter the password.']],
   ])('%s', (_name, form, logins, problems) => {
     expect(loginProblems(form, logins)).toEqual(problems);
+  });
+
+  it('puts what is wrong with the address on the Server field itself', () => {
+    expect(serverProblem('http://vc01')).toBe('vSphere speaks only HTTPS: write https:// or leave the scheme out.');
+    expect(serverProblem('')).toBeNull();
+    expect(serverProblem(' vc01.example.com:443 ')).toBeNull();
   });
 
   it('knows a remembered password by server (with or without :443) and user', () => {
@@ -124,6 +133,7 @@ describe('login failures in the user\'s words', () => {
   it.each([
     ['VSPHERE_NO_PERMISSION', 'Missing privileges', 'user'],
     ['VSPHERE_TLS_FAILED', 'Certificate problem: the secure connection failed', 'certificate'],
+    ['VSPHERE_NOT_HTTPS', 'This port does not speak HTTPS', 'server'],
     ['VSPHERE_CA_FILE_INVALID', 'Certificate problem: the CA file cannot be used', 'certificate'],
     ['VSPHERE_CERT_CHANGED', 'Certificate problem: the certificate has changed', 'certificate'],
     ['VSPHERE_TIMEOUT', 'The server did not answer in time', 'server'],
@@ -135,7 +145,7 @@ describe('login failures in the user\'s words', () => {
   });
 
   it('has words for every code the login path can raise, and keeps the message for the rest', () => {
-    const loginCodes = ['VSPHERE_LOGIN_FAILED', 'VSPHERE_NO_PERMISSION', 'VSPHERE_UNREACHABLE', 'VSPHERE_TIMEOUT', 'VSPHERE_TLS_FAILED', 'VSPHERE_CERT_UNKNOWN', 'VSPHERE_CERT_CHANGED', 'VSPHERE_CA_FILE_INVALID', 'VSPHERE_BAD_RESPONSE', 'VCENTER_ADDRESS_INVALID', 'VCENTER_PASSWORD_MISSING', 'VCENTER_NOT_CONNECTED'];
+    const loginCodes = ['VSPHERE_LOGIN_FAILED', 'VSPHERE_NO_PERMISSION', 'VSPHERE_UNREACHABLE', 'VSPHERE_TIMEOUT', 'VSPHERE_NOT_HTTPS', 'VSPHERE_TLS_FAILED', 'VSPHERE_CERT_UNKNOWN', 'VSPHERE_CERT_CHANGED', 'VSPHERE_CA_FILE_INVALID', 'VSPHERE_BAD_RESPONSE', 'VCENTER_ADDRESS_INVALID', 'VCENTER_PASSWORD_MISSING', 'VCENTER_NOT_CONNECTED'];
     // The codes still exist in the engine's catalogues (a rename would silently lose the words).
     for (const code of loginCodes) expect({ ...VSPHERE_ERROR_CODES, ...VCENTER_ERROR_CODES }).toHaveProperty(code);
     for (const code of loginCodes) expect(describeLoginFailure({ code, kind: 'failure', message: 'the engine says', hint: '' }).title).not.toBe('the engine says');

@@ -24,15 +24,15 @@ describe('the migration options', () => {
   const draft = (patch: Partial<MigrateDraft> = {}): MigrateDraft => ({ ...initialMigrateDraft('web 01 (old)', '/srv/vms'), ...patch });
 
   it('start from the VM\'s name made into a file name, qcow2, nothing replaced', () => {
-    expect(initialMigrateDraft('web 01 (old)', '/srv/vms')).toEqual({ outDir: '/srv/vms', format: 'qcow2', compress: false, name: 'web-01-old-', overwrite: false, limitMBps: '', keepDownloads: false });
+    expect(initialMigrateDraft('web 01 (old)', '/srv/vms')).toEqual({ outDir: '/srv/vms', format: 'qcow2', compress: false, name: 'web-01-old-', overwrite: false, limitMBps: '', keepDownloads: false, repair: true, networkRepair: 'pin-name', serialConsole: false, virtioWin: '' });
   });
 
   it.each<[string, Partial<MigrateDraft>, string[]]>([
     ['the defaults', {}, []],
     ['a path as name', { name: '../x' }, ['The name is a file name, not a path: no slash. Choose the folder under Destination.']],
     ['a relative destination', { outDir: 'vms' }, ['Give the destination as an absolute path (starting with /).']],
-    ['a limit of zero', { limitMBps: '0' }, ['The bandwidth limit is a number of MB/s above zero (or empty for none).']],
-    ['a limit that is no number', { limitMBps: 'fast' }, ['The bandwidth limit is a number of MB/s above zero (or empty for none).']],
+    ['a limit of zero', { limitMBps: '0' }, ['The bandwidth limit is a number of MiB/s above zero (or empty for none).']],
+    ['a limit that is no number', { limitMBps: 'fast' }, ['The bandwidth limit is a number of MiB/s above zero (or empty for none).']],
     ['a decimal limit', { limitMBps: ' 2.5 ' }, []],
   ])('problems with %s', (_name, patch, problems) => {
     expect(draftProblems(draft(patch))).toEqual(problems);
@@ -40,7 +40,8 @@ describe('the migration options', () => {
 
   it('become the contract\'s options (the limit in bytes per second, compression only for qcow2)', () => {
     const options = toMigrateOptions(draft({ limitMBps: '2.5', compress: true, format: 'raw', outDir: '/srv/vms ' }))!;
-    expect(options).toEqual({ outDir: '/srv/vms', format: 'raw', compress: false, name: 'web-01-old-', overwrite: false, keepDownloads: false, maxBytesPerSecond: 2_500_000 });
+    expect(options).toEqual({ outDir: '/srv/vms', format: 'raw', compress: false, name: 'web-01-old-', overwrite: false, keepDownloads: false, maxBytesPerSecond: 2_621_440, inspect: true, repair: { review: true, network: 'pin-name', serialConsole: false } });
+    expect(toMigrateOptions(draft({ repair: false }))).not.toHaveProperty('repair');
     expect(() => MigrateOptions.parse(options)).not.toThrow();
     expect(toMigrateOptions(draft({ limitMBps: '' }))).not.toHaveProperty('maxBytesPerSecond');
     expect(toMigrateOptions(draft({ name: '' }))).toBeNull();

@@ -76,20 +76,44 @@ describe('the VM details in words', () => {
     ]);
     expect(summary.totalBytes).toBe(3000 + 500 + 11 * 2 ** 30);
     expect(summary.diskBytes).toBe(500 + 10 * 2 ** 30);
-    expect(summary.files.map((f) => `${f.typeText}: ${f.size}`)).toEqual(['Configuration (.vmx): 2.9 KiB', 'Disk descriptor: 500 B', 'Disk data: 10.0 GiB', 'Swap: 1.0 GiB']);
+    expect(summary.files.map((f) => `${f.typeText}: ${f.size}`)).toEqual(['Disk descriptor: 500 B', 'Disk data: 10.0 GiB', 'Configuration (.vmx): 2.9 KiB', 'Swap: 1.0 GiB']);
     expect(fileSummary(recorded.files).files.find((f) => f.type === 'log')?.typeText).toBe('Log');
+  });
+
+  it('tells the disk files the disks use from stale ones vCenter still lists (the simulator lists disk1.vmdk twice)', () => {
+    // layoutEx.file of the simulator's default VM: the disk's files in the VM's folder, and the same names at the datastore's root.
+    const files = [
+      { name: '[LocalDS_0] DC0_H0_VM0.vmx', type: 'config', sizeBytes: 0 },
+      { name: '[LocalDS_0] disk1-flat.vmdk', type: 'diskExtent', sizeBytes: 0 },
+      { name: '[LocalDS_0] disk1.vmdk', type: 'diskDescriptor', sizeBytes: 0 },
+      { name: '[LocalDS_0] DC0_H0_VM0/disk1-flat.vmdk', type: 'diskExtent', sizeBytes: 2048 },
+      { name: '[LocalDS_0] DC0_H0_VM0/disk1.vmdk', type: 'diskDescriptor', sizeBytes: 500 },
+    ];
+    const downloads = [{ chain: [{ descriptor: '[LocalDS_0] DC0_H0_VM0/disk1.vmdk', files: files.slice(3) }] }];
+    const summary = fileSummary(files, downloads);
+    expect(summary.files.map((f) => `${f.name}: ${f.use}`)).toEqual([
+      '[LocalDS_0] DC0_H0_VM0/disk1-flat.vmdk: downloaded',
+      '[LocalDS_0] DC0_H0_VM0/disk1.vmdk: downloaded',
+      '[LocalDS_0] DC0_H0_VM0.vmx: not-needed',
+      '[LocalDS_0] disk1-flat.vmdk: unused-disk-file',
+      '[LocalDS_0] disk1.vmdk: unused-disk-file',
+    ]);
+    expect(summary.diskBytes).toBe(2548);
+    expect(summary.unusedDiskFiles).toBe(2);
   });
 });
 
 describe('the steps of the vCenter page', () => {
-  const facts = (patch: Partial<VcenterFacts>): VcenterFacts => ({ connected: false, hasVm: false, running: false, hasJob: false, succeeded: false, ...patch });
+  const facts = (patch: Partial<VcenterFacts>): VcenterFacts => ({ connected: false, hasVm: false, running: false, hasJob: false, succeeded: false, hasRepairPlan: false, ...patch });
   it.each<[string, Partial<VcenterFacts>, string[]]>([
     ['not logged in', {}, ['connect']],
     ['logged in', { connected: true }, ['connect', 'inventory']],
     ['a VM open', { connected: true, hasVm: true }, ['connect', 'inventory', 'vm']],
     ['migrating', { connected: true, hasVm: true, running: true, hasJob: true }, ['run']],
-    ['migrated', { connected: true, hasVm: true, hasJob: true, succeeded: true }, ['connect', 'inventory', 'vm', 'run', 'result']],
-    ['a migration found after a reload, not logged in', { hasJob: true, succeeded: true }, ['connect', 'run', 'result']],
+    ['migrating, a repair plan to review', { connected: true, hasVm: true, running: true, hasJob: true, hasRepairPlan: true }, ['run', 'repair']],
+    ['migrated: the result, a VM for its disks and its boot', { connected: true, hasVm: true, hasJob: true, succeeded: true }, ['connect', 'inventory', 'vm', 'run', 'result', 'define', 'verify']],
+    ['migrated and repaired', { connected: true, hasVm: true, hasJob: true, succeeded: true, hasRepairPlan: true }, ['connect', 'inventory', 'vm', 'run', 'repair', 'result', 'define', 'verify']],
+    ['a migration found after a reload, not logged in', { hasJob: true, succeeded: true }, ['connect', 'run', 'result', 'define', 'verify']],
   ])('%s', (_name, patch, steps) => {
     expect([...reachableSteps(facts(patch))]).toEqual(steps);
   });

@@ -155,3 +155,41 @@ describe('which guests the repairs know', () => {
     expect(guestSupport(id, full).level).toBe(level);
   });
 });
+
+describe('disk files that cannot hold their disk', () => {
+  const MiB = 1024 * 1024;
+  const file = (name: string, type: string, sizeBytes: number) => ({ name, type, sizeBytes });
+  const withFiles = (diskOverrides: Partial<VsphereDisk>, files: Array<ReturnType<typeof file>>): PreflightFacts => {
+    const d = disk({ fileName: '[ds1] web01/disk1.vmdk', ...diskOverrides });
+    return facts({ vm: vm({ disks: [d], downloads: [{ diskKey: d.key, label: d.label, chain: [{ descriptor: d.fileName, files }], totalBytes: files.reduce((s, f) => s + f.sizeBytes, 0) }] }) });
+  };
+
+  it('blocks a disk whose files are all empty (the simulator\u2019s default VMs: 1 MiB, every file 0 B)', () => {
+    const f = withFiles({ capacityBytes: MiB }, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 0), file('[ds1] web01/disk1-flat.vmdk', 'diskExtent', 0)]);
+    const found = preflightItems(f).find((i) => i.id === 'disk-files-empty');
+    expect(found).toMatchObject({ severity: 'blocker', subject: 'Hard disk 1' });
+    expect(found!.message).toContain('1.0 MiB');
+    expect(found!.message).toContain('0 bytes');
+    expect(preflightReport(f).canMigrate).toBe(false);
+  });
+
+  it('blocks an empty descriptor even when its extent has data', () => {
+    const f = withFiles({}, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 0), file('[ds1] web01/disk1-flat.vmdk', 'diskExtent', 40 * GiB)]);
+    expect(ids(f)).toEqual([['disk-files-empty', 'blocker']]);
+  });
+
+  it('blocks a thick disk whose flat extent is shorter than its capacity', () => {
+    const f = withFiles({ provisioning: 'thick-eager', capacityBytes: 40 * GiB }, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 500), file('[ds1] web01/disk1-flat.vmdk', 'diskExtent', 10 * GiB)]);
+    const found = preflightItems(f).find((i) => i.id === 'disk-files-short');
+    expect(found?.severity).toBe('blocker');
+    expect(found!.message).toContain('30.0 GiB of the disk would be missing');
+  });
+
+  it.each([
+    ['a thin disk smaller than its capacity', { provisioning: 'thin' as const }, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 500), file('[ds1] web01/disk1-flat.vmdk', 'diskExtent', 3 * GiB)]],
+    ['a sparse disk (one self-contained file)', { provisioning: 'thick-lazy' as const }, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 24 * MiB)]],
+    ['a thick disk whose extent is whole', { provisioning: 'thick-lazy' as const }, [file('[ds1] web01/disk1.vmdk', 'diskDescriptor', 500), file('[ds1] web01/disk1-flat.vmdk', 'diskExtent', 40 * GiB)]],
+  ])('leaves %s alone', (_what, overrides, files) => {
+    expect(ids(withFiles(overrides, files))).toEqual([]);
+  });
+});

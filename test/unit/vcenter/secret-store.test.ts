@@ -23,6 +23,8 @@ describe('remembered passwords', () => {
     await store.set('vcenter-password:admin@vc01:443', 'S3cret&<"pass>');
     expect(readFileSync(file, 'utf8')).not.toContain('S3cret');
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The folder it creates (the app's home) is the user's only too (issue 11).
+    expect(statSync(join(dir, 'a')).mode & 0o777).toBe(0o700);
     expect(await store.get('vcenter-password:admin@vc01:443')).toBe('S3cret&<"pass>');
     expect(await store.keys()).toEqual(['vcenter-password:admin@vc01:443']);
     // A second store on the same file (the app restarted) reads it back.

@@ -16,7 +16,8 @@ describe('network errors', () => {
     ['body timeout', new undiciErrors.BodyTimeoutError(), 'timeout', 'VSPHERE_TIMEOUT'],
     ['self-signed (CA mode)', withCode('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'tls', 'VSPHERE_TLS_FAILED'],
     ['host name mismatch', withCode('ERR_TLS_CERT_ALTNAME_INVALID'), 'tls', 'VSPHERE_TLS_FAILED'],
-    ['plain HTTP on the TLS port', withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'tls', 'VSPHERE_TLS_FAILED'],
+    ['plain HTTP on the TLS port', withCode('ERR_SSL_WRONG_VERSION_NUMBER'), 'not-tls', 'VSPHERE_NOT_HTTPS'],
+    ['plain HTTP behind undici', Object.assign(new Error('fetch failed'), { cause: withCode('ERR_SSL_WRONG_VERSION_NUMBER') }), 'not-tls', 'VSPHERE_NOT_HTTPS'],
     ['expired', withCode('CERT_HAS_EXPIRED'), 'tls', 'VSPHERE_TLS_FAILED'],
     ['aborted', Object.assign(new Error('aborted'), { name: 'AbortError' }), 'aborted', 'CANCELLED'],
     ['undici aborted', new undiciErrors.RequestAbortedError(), 'aborted', 'CANCELLED'],
@@ -40,6 +41,18 @@ describe('network errors', () => {
     expect(isRetryableNetworkError(new undiciErrors.BodyTimeoutError())).toBe(true);
     expect(isRetryableNetworkError(withCode('DEPTH_ZERO_SELF_SIGNED_CERT'))).toBe(false);
     expect(isRetryableNetworkError(new undiciErrors.RequestAbortedError())).toBe(false);
+  });
+
+  it('says that a plain-HTTP port is not HTTPS, without OpenSSL\'s words in the headline', () => {
+    // What Node 20 with OpenSSL 3 throws when the TLS handshake meets an HTTP server (measured).
+    const raw = withCode('ERR_SSL_WRONG_VERSION_NUMBER', '80FC1056FE7E0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:350:\n');
+    const value = networkErrorToError(raw, { server: '127.0.0.1:8989', operation: 'reading the server certificate' });
+    expect(value).toMatchObject({ code: 'VSPHERE_NOT_HTTPS', kind: 'bad-input' });
+    expect(value.message).toBe('127.0.0.1:8989 does not answer in HTTPS: something else listens on that port (plain HTTP, for example).');
+    expect(value.message).not.toMatch(/ssl3_get_record|wrong version/);
+    // Other TLS failures keep only OpenSSL's reason.
+    const other = networkErrorToError(withCode('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE', 'C0:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1586:SSL alert number 40'), { server: 'vc:443', operation: 'Login' });
+    expect(other.message).toBe('The secure connection to vc:443 failed: sslv3 alert handshake failure.');
   });
 
   it('explains a refused connection in words', () => {

@@ -1,9 +1,9 @@
 import type { Application, Evidence, EnabledUnit, Kernel, LinuxFacts, NetworkConfig } from '../../../../shared/contract/models/inspection';
-import type { GuestTree } from '../guest-tree';
-import { describeBootloader } from './bootloader';
-import type { BootloaderFiles } from './bootloader';
-import { parseCrypttab, parseFstab } from './fstab';
-import { parseNetworkFile, networkSourceFor } from './network';
+import type { GuestTree } from '../../appliance/guest-tree';
+import { describeBootloader } from '../../guest/linux/bootloader';
+import type { BootloaderFiles } from '../../guest/linux/bootloader';
+import { parseCrypttab, parseFstab } from '../../guest/linux/fstab';
+import { parseNetworkFile, networkSourceFor } from '../../guest/linux/network';
 
 /**
  * Turns the Linux guest files we fetched (a GuestTree) into the report's Linux facts. Pure: the

@@ -7,7 +7,7 @@ import type {
   WindowsDriver,
   WindowsFacts,
 } from '../../../../shared/contract/models/inspection';
-import { netmaskToPrefix } from '../linux/network';
+import { netmaskToPrefix } from '../../guest/linux/network';
 import type { RegTree } from './registry';
 
 /**

@@ -2,10 +2,10 @@ import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PageSection } from '@patternfly/react-core';
 import { WizardSteps } from '../../components/WizardSteps';
-import { ConvertContinuation } from '../domain';
+import { ConvertContinuation, convertVmFlow } from '../domain';
 import { OptionsStep } from './OptionsStep';
 import { ResultStep } from './ResultStep';
-import { RunStep } from './RunStep';
+import { ConvertRepairStep, RunStep } from './RunStep';
 import { SourceStep } from './SourceStep';
 import { STEPS, reachableSteps } from './steps';
 import { goTo, useConvertStore, wizardFacts } from './store';
@@ -24,8 +24,11 @@ export function ConvertWizard(): ReactNode {
         {step === 'source' ? <SourceStep /> : null}
         {step === 'options' ? <OptionsStep /> : null}
         {step === 'run' ? <RunStep /> : null}
+        {step === 'repair' ? <ConvertRepairStep /> : null}
         {step === 'result' ? <ResultStep /> : null}
-        {(step === 'vm' || step === 'verify') && outcome?.type === 'done' ? <ConvertContinuation step={step} result={outcome.result} goTo={goTo} /> : null}
+        {(step === 'vm' || step === 'verify') && outcome?.type === 'done' ? (
+          <ConvertContinuation flow={convertVmFlow} step={step} result={outcome.result} onVmStep={() => goTo('vm')} onVerifyStep={() => goTo('verify')} onResult={() => goTo('result')} />
+        ) : null}
       </PageSection>
     </>
   );

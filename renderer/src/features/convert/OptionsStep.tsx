@@ -20,9 +20,11 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { formatBytes } from '../../../../shared/format';
 import { useAppStore } from '../../app/app-store';
+import { RepairOptionsFields } from '../repair';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { DestinationFolderField } from '../../components/DestinationFolderField';
 import { FileBrowser } from '../../components/FileBrowser';
+import { estimateText, useInspectionEstimate } from '../../components/inspection-estimate';
 import { OutputFormatFields } from '../../components/OutputFormatFields';
 import { nameProblem, outDirProblem, startProblems } from './options';
 import { goTo, schedulePreview, startConversion, updateDraft, useConvertStore } from './store';
@@ -83,6 +85,7 @@ export function OptionsStep(): ReactNode {
   const starting = useConvertStore((s) => s.starting);
   const defaultOutDir = useAppStore((s) => s.info?.defaultOutDir ?? '');
   const [browsing, setBrowsing] = useState(false);
+  const estimate = useInspectionEstimate();
 
   useEffect(() => {
     // app.info may answer after the source was planned: fill the default destination then.
@@ -143,12 +146,14 @@ export function OptionsStep(): ReactNode {
           <Checkbox
             id="inspect"
             label="Inspect the converted disks"
-            description="Read-only: operating system, packages, network and what will break on KVM, as a report (about 30 s more without KVM)."
-            isChecked={draft.inspect}
+            description={draft.repair ? 'The repair inspects the guest first (it cannot be turned off while repair is on).' : `Read-only: operating system, packages, network and what will break on KVM, as a report (${estimateText(estimate)}).`}
+            isChecked={draft.inspect || draft.repair}
+            isDisabled={draft.repair}
             onChange={(_e, v) => updateDraft({ inspect: v })}
             data-testid="inspect"
           />
         </FormGroup>
+        <RepairOptionsFields draft={draft} onChange={updateDraft} />
       </Form>
 
       <Title headingLevel="h3" size="md">

@@ -4,6 +4,7 @@ import { Button } from '@patternfly/react-core';
 import { JobRunPanel } from '../../components/JobRunPanel';
 import type { JobRunTestIds, JobRunTexts } from '../../components/JobRunPanel';
 import { ProgressPanel } from '../../components/ProgressPanel';
+import { RepairStep } from '../repair';
 import { progressLabel } from './run-state';
 import { cancelConversion, goTo, resetWizard, useConvertStore } from './store';
 
@@ -32,7 +33,6 @@ export function RunStep(): ReactNode {
       texts={TEXTS}
       testIds={TEST_IDS}
       progress={(run, variant) => (run.progress ? <ProgressPanel title={progressLabel(run)} snapshot={run.progress.snapshot} variant={variant} /> : null)}
-      failedActions={[...(hasPlan ? [{ label: 'Back to options', onClick: () => goTo('options') }] : []), { label: 'Choose another source', onClick: resetWizard }]}
       endedButtons={
         <>
           {hasPlan ? (
@@ -49,4 +49,11 @@ export function RunStep(): ReactNode {
       onSeeResult={() => goTo('result')}
     />
   );
+}
+
+/** The Repair step: the plan to review, then the repair's progress and what it did. */
+export function ConvertRepairStep(): ReactNode {
+  const run = useConvertStore((s) => s.run);
+  if (!run) return null;
+  return <RepairStep run={run} progress={run.progress ? <ProgressPanel title={progressLabel(run)} snapshot={run.progress.snapshot} /> : null} onContinue={() => goTo('result')} />;
 }

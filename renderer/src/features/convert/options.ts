@@ -3,9 +3,11 @@ import type { ConvertOptions, ConvertPreview, OutputFormat } from '../../../../s
 import type { SourcePlan } from '../../../../shared/contract/models/source';
 import type { EngineError } from '../../../../shared/contract/errors';
 import { baseName, defaultOutputName as sharedDefaultName, sanitizeOutputName, stripDiskExtension } from '../../../../shared/naming';
+import { DEFAULT_REPAIR_DRAFT, repairOption } from '../repair/repair-options';
+import type { RepairDraft } from '../repair/repair-options';
 
 /** What the Options step edits; turned into the contract's ConvertOptions for every call. */
-export interface OptionsDraft {
+export interface OptionsDraft extends RepairDraft {
   format: OutputFormat;
   /** Asked for; only sent with qcow2 (raw has no compression). */
   compress: boolean;
@@ -38,7 +40,7 @@ export function defaultOutputName(plan: SourcePlan, upload: UploadOrigin | null 
 }
 
 export function initialDraft(plan: SourcePlan, defaultOutDir: string, upload: UploadOrigin | null = null): OptionsDraft {
-  return { format: 'qcow2', compress: false, outDir: defaultOutDir, name: defaultOutputName(plan, upload), overwrite: false, inspect: true };
+  return { format: 'qcow2', compress: false, outDir: defaultOutDir, name: defaultOutputName(plan, upload), overwrite: false, inspect: true, ...DEFAULT_REPAIR_DRAFT };
 }
 
 /** Why the typed name cannot be used, in words; null when it is fine. */
@@ -67,7 +69,9 @@ export function toConvertOptions(draft: OptionsDraft): ConvertOptions | null {
     outDir: draft.outDir.trim(),
     name: draft.name,
     overwrite: draft.overwrite,
-    inspect: draft.inspect,
+    // A repair inspects first, in the same appliance.
+    inspect: draft.inspect || draft.repair,
+    ...repairOption(draft),
   };
 }
 

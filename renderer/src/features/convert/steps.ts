@@ -4,6 +4,8 @@ export const STEPS = [
   { id: 'source', label: 'Source' },
   { id: 'options', label: 'Options' },
   { id: 'run', label: 'Run' },
+  // With the repair option: the plan to review, then what the repair did.
+  { id: 'repair', label: 'Repair' },
   { id: 'result', label: 'Result' },
   // After a conversion: a libvirt VM for its disks, and the proof that it boots.
   { id: 'vm', label: 'Create VM' },
@@ -18,6 +20,8 @@ export interface WizardFacts {
   running: boolean;
   hasJob: boolean;
   succeeded: boolean;
+  /** The job planned a repair (it may wait for the user's decision on the Repair step). */
+  hasRepairPlan: boolean;
 }
 
 /**
@@ -25,10 +29,11 @@ export interface WizardFacts {
  * converted); after it ends the user may look back, change options and run again.
  */
 export function reachableSteps(facts: WizardFacts): Set<StepId> {
-  if (facts.running) return new Set<StepId>(['run']);
+  if (facts.running) return new Set<StepId>(facts.hasRepairPlan ? ['run', 'repair'] : ['run']);
   const steps = new Set<StepId>(['source']);
   if (facts.hasPlan) steps.add('options');
   if (facts.hasJob) steps.add('run');
+  if (facts.hasRepairPlan) steps.add('repair');
   if (facts.succeeded) for (const id of ['result', 'vm', 'verify'] as const) steps.add(id);
   return steps;
 }

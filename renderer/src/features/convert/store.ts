@@ -6,6 +6,7 @@ import type { SourcePlan } from '../../../../shared/contract/models/source';
 import { appEnvironment, engine, onceConnected, useAppStore } from '../../app/app-store';
 import { toErrorValue, uiError } from '../../app/errors';
 import { wizardJobFollower } from '../../app/job-follower';
+import { showRepairWhenAsked } from '../repair';
 import { uploadBatch, UploadError } from '../../app/uploads';
 import type { DropInput } from '../../components/drop-reader';
 import { initialDraft, toConvertOptions } from './options';
@@ -14,7 +15,7 @@ import { conversionRun } from './run-state';
 import type { RunView } from './run-state';
 import { newBatchId, selectUploads, sourceAfterUpload, sourceFromPaths } from './source-choice';
 import { reachableSteps } from './steps';
-import type { StepId } from './steps';
+import type { StepId, WizardFacts } from './steps';
 
 export type SourceState =
   | { status: 'empty' }
@@ -68,12 +69,13 @@ let previewRequest = 0;
 /** The destination survives "Convert another": people convert several VMs to one place. */
 let rememberedOutDir = '';
 
-export function wizardFacts(state: ConvertState): { hasPlan: boolean; running: boolean; hasJob: boolean; succeeded: boolean } {
+export function wizardFacts(state: ConvertState): WizardFacts {
   return {
     hasPlan: state.source.status === 'ready',
     running: state.starting || (state.run !== null && state.run.outcome === null),
     hasJob: state.run !== null,
     succeeded: state.run?.outcome?.type === 'done',
+    hasRepairPlan: state.run?.repairPlan != null,
   };
 }
 
@@ -95,7 +97,7 @@ export async function planPath(path: string, upload: UploadOrigin | null = null)
     const fresh = initialDraft(plan, defaultOutDir, upload);
     // A new source gets a new name and no overwrite; the destination and format stay as chosen.
     const draft = previous
-      ? { ...fresh, outDir: previous.outDir || fresh.outDir, format: previous.format, compress: previous.compress, inspect: previous.inspect }
+      ? { ...fresh, outDir: previous.outDir || fresh.outDir, format: previous.format, compress: previous.compress, inspect: previous.inspect, repair: previous.repair, networkRepair: previous.networkRepair, serialConsole: previous.serialConsole }
       : { ...fresh, outDir: rememberedOutDir || fresh.outDir };
     set({ source: { status: 'ready', path, plan, upload }, draft, preview: { status: 'idle' }, previewedFor: null });
   } catch (error) {
@@ -247,6 +249,7 @@ export function connectConvertFeature(): void {
   if (connected) return;
   connected = true;
   conversionJob.listen();
+  showRepairWhenAsked(useConvertStore);
   engine().onReconnect(() => {
     if (get().step === 'options') schedulePreview(0);
   });

@@ -1,21 +1,18 @@
 import { useEffect } from 'react';
 import type { ReactNode } from 'react';
-import type { ConvertResult } from '../../../../shared/contract/models/convert';
-import { adoptConversion, convertVmFlow } from './flows';
+import { adoptConversion } from './flows';
+import type { ConvertedVm } from './flows';
+import type { VmFlow } from './vm-flow';
 import { VerifyStep } from './VerifyStep';
 import { VmStep } from './VmStep';
 
 /**
- * The Convert wizard's last two steps, Create VM and Verify boot, for the disks the conversion
- * produced. A new conversion starts them over.
+ * A wizard's last two steps, Create VM and Verify boot, for the disks its job produced (a local
+ * conversion or a vCenter migration, each with its own flow). A new job starts them over.
  */
-export function ConvertContinuation({ step, result, goTo }: { step: 'vm' | 'verify'; result: ConvertResult; goTo: (step: 'result' | 'vm' | 'verify') => void }): ReactNode {
-  useEffect(() => adoptConversion(result), [result]);
-  const adopted = convertVmFlow.useStore((s) => s.target?.convertJobId === result.jobId);
+export function ConvertContinuation({ flow, step, result, onVmStep, onVerifyStep, onResult }: { flow: VmFlow; step: 'vm' | 'verify'; result: ConvertedVm; onVmStep: () => void; onVerifyStep: () => void; onResult: () => void }): ReactNode {
+  useEffect(() => adoptConversion(flow, result), [flow, result]);
+  const adopted = flow.useStore((s) => s.target?.convertJobId === result.jobId);
   if (!adopted) return null;
-  return step === 'vm' ? (
-    <VmStep flow={convertVmFlow} onVerify={() => goTo('verify')} onBack={() => goTo('result')} backLabel="Back to the result" />
-  ) : (
-    <VerifyStep flow={convertVmFlow} onBack={() => goTo('vm')} backLabel="Back to Create VM" />
-  );
+  return step === 'vm' ? <VmStep flow={flow} onVerify={onVerifyStep} onBack={onResult} backLabel="Back to the result" /> : <VerifyStep flow={flow} onBack={onVmStep} backLabel="Back to Create VM" />;
 }

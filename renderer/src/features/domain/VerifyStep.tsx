@@ -32,11 +32,13 @@ import {
   Title,
 } from '@patternfly/react-core';
 import type { BootVerification } from '../../../../shared/contract/models/boot';
+import { Confirm } from '../../components/Confirm';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { describeElapsed } from '../../components/progress-view';
-import { seconds, timeline, verdictText } from './boot-view';
+import { countText, describeElapsed } from '../../components/progress-view';
+import { consoleText, seconds, timeline, verdictText } from './boot-view';
 import type { BootView } from './boot-view';
 import { timeoutProblem, verifyRequest } from './domain-draft';
+import { noOsWarning } from './guest-evidence';
 import { definedResult, verifying } from './vm-flow';
 import type { VmFlow } from './vm-flow';
 import './domain.css';
@@ -71,7 +73,8 @@ function Console({ view }: { view: BootView }): ReactNode {
   useLayoutEffect(() => {
     // Follow the newest text unless the user scrolled up to read.
     if (box.current && following.current) box.current.scrollTop = box.current.scrollHeight;
-  }, [view.console]);
+  }, [view.console, view.screen]);
+  const text = consoleText(view);
   return (
     <div>
       <Title headingLevel="h3" size="md">
@@ -88,7 +91,7 @@ function Console({ view }: { view: BootView }): ReactNode {
           following.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
         }}
       >
-        {view.console || (view.outcome ? 'The guest wrote nothing to its serial console.' : 'Waiting for the guest…')}
+        {text || (view.outcome ? 'The guest wrote nothing to its serial console.' : 'Waiting for the guest…')}
       </pre>
     </div>
   );
@@ -221,8 +224,10 @@ export function VerifyStep({ flow, onBack, backLabel = 'Back' }: { flow: VmFlow;
   const state = flow.useStore((s) => s);
   const busy = verifying(state);
   const [confirming, setConfirming] = useState(false);
+  const [askingNoOs, setAskingNoOs] = useState(false);
   const { target, verify: view } = state;
   if (!target) return null;
+  const noOs = noOsWarning(target.guest, 'verify');
   const plan = state.preview.status === 'ready' ? state.preview.plan : null;
   const defined = definedResult(state);
   const request = verifyRequest(target, state.draft, plan, defined, state.verifyChoice);
@@ -257,7 +262,7 @@ export function VerifyStep({ flow, onBack, backLabel = 'Back' }: { flow: VmFlow;
             <Console view={view} />
             <Screen flow={flow} view={view} />
           </div>
-          <ExpandableSection toggleText={`Log (${view.log.length} lines)`}>
+          <ExpandableSection toggleText={`Log (${countText(view.log.length, 'line')})`}>
             <div className="h2k-log" data-testid="verify-log" role="log">
               {view.log.map((l, i) => (
                 <div key={i} className={`h2k-log-${l.level}`}>
@@ -282,12 +287,26 @@ export function VerifyStep({ flow, onBack, backLabel = 'Back' }: { flow: VmFlow;
             {state.cancelling ? 'Cancelling…' : 'Cancel'}
           </Button>
         ) : (
-          <Button variant="primary" onClick={() => void flow.startVerify()} isDisabled={!request} data-testid="verify-start">
+          <Button variant="primary" onClick={() => (noOs ? setAskingNoOs(true) : void flow.startVerify())} isDisabled={!request} data-testid="verify-start">
             {view ? 'Verify again' : 'Start verification'}
           </Button>
         )}
       </Flex>
 
+      <Confirm
+        open={askingNoOs && noOs !== null}
+        title="Boot a disk without an operating system?"
+        body={noOs}
+        yes="Boot it anyway"
+        no="Do not boot"
+        testId="verify-no-os-confirm"
+        danger={false}
+        onYes={() => {
+          setAskingNoOs(false);
+          void flow.startVerify();
+        }}
+        onNo={() => setAskingNoOs(false)}
+      />
       <Modal variant="small" isOpen={confirming} onClose={() => setConfirming(false)} aria-labelledby="verify-cancel-title" data-testid="verify-cancel-confirm">
         <ModalHeader title="Stop the verification?" labelId="verify-cancel-title" titleIconVariant="warning" />
         <ModalBody>The temporary VM is stopped and its overlay removed. The disk is not changed; you can verify again later.</ModalBody>

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import {
   Alert,
@@ -25,9 +25,11 @@ import {
   Title,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { Confirm } from '../../components/Confirm';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { draftProblems, placementText, suggestedName } from './domain-draft';
-import type { DomainDraft } from './domain-draft';
+import type { DomainDraft, VmTarget } from './domain-draft';
+import { noOsWarning } from './guest-evidence';
 import { definedResult, verifying } from './vm-flow';
 import type { VmFlow } from './vm-flow';
 import './domain.css';
@@ -60,9 +62,10 @@ function NetworkFields({ flow, draft }: { flow: VmFlow; draft: DomainDraft }): R
   const problems = draftProblems(draft);
   const known = networks?.map((n) => n.name) ?? [];
   const choices = known.includes(draft.networkName) || draft.networkName === '' ? known : [draft.networkName, ...known];
+  const inactive = draft.networkKind === 'network' && networks?.find((n) => n.name === draft.networkName.trim())?.active === false;
   return (
     <FormGroup label="Network" fieldId="vm-network-kind">
-      <Flex>
+      <div className={draft.networkKind === 'none' ? undefined : 'h2k-field-pair'}>
         <Select
           id="vm-network-kind"
           value={draft.networkKind}
@@ -79,8 +82,18 @@ function NetworkFields({ flow, draft }: { flow: VmFlow; draft: DomainDraft }): R
         ) : null}
         {draft.networkKind === 'network' && choices.length === 0 ? <TextInput id="vm-network-name" aria-label="libvirt network" value={draft.networkName} onChange={(_e, networkName) => flow.updateDraft({ networkName })} data-testid="vm-network-name" /> : null}
         {draft.networkKind === 'bridge' ? <TextInput id="vm-bridge-name" aria-label="Host bridge" placeholder="br0" value={draft.bridgeName} onChange={(_e, bridgeName) => flow.updateDraft({ bridgeName })} data-testid="vm-bridge-name" /> : null}
-      </Flex>
+      </div>
       <HelpOrProblem problem={problems.networkName ?? problems.bridgeName} help={draft.networkKind === 'network' && networks?.length === 0 ? 'This connection has no libvirt network yet: type the name of one you will create.' : undefined} />
+      {inactive ? (
+        <FormHelperText>
+          <HelperText>
+            <HelperTextItem variant="warning" data-testid="vm-network-inactive">
+              The libvirt network “{draft.networkName}” is not started: the VM will not start until it is (virsh -c {draft.connection} net-start {draft.networkName}; net-autostart to keep it so), or choose
+              another network.
+            </HelperTextItem>
+          </HelperText>
+        </FormHelperText>
+      ) : null}
     </FormGroup>
   );
 }
@@ -138,19 +151,18 @@ function DomainForm({ flow, draft }: { flow: VmFlow; draft: DomainDraft }): Reac
       <NetworkFields flow={flow} draft={draft} />
       {draft.networkKind !== 'none' ? (
         <FormGroup label="NIC" fieldId="vm-nic-model">
-          <Flex alignItems={{ default: 'alignItemsCenter' }}>
-            <Select
-              id="vm-nic-model"
-              value={draft.nicModel}
-              options={[
-                ['auto', spec?.nics[0] ? `automatic (${spec.nics[0].model})` : 'automatic'],
-                ['virtio', 'virtio-net'],
-                ['e1000e', 'e1000e (no drivers needed)'],
-              ]}
-              onChange={(nicModel) => update({ nicModel })}
-            />
-            <Checkbox id="vm-keep-mac" label="Keep the source MAC address" isChecked={draft.keepMac} onChange={(_e, keepMac) => update({ keepMac })} />
-          </Flex>
+          <Select
+            id="vm-nic-model"
+            value={draft.nicModel}
+            options={[
+              ['auto', spec?.nics[0] ? `automatic (${spec.nics[0].model})` : 'automatic'],
+              ['virtio', 'virtio-net'],
+              ['e1000e', 'e1000e (no drivers needed)'],
+            ]}
+            onChange={(nicModel) => update({ nicModel })}
+            testId="vm-nic-model"
+          />
+          <Checkbox id="vm-keep-mac" label="Keep the source MAC address" isChecked={draft.keepMac} onChange={(_e, keepMac) => update({ keepMac })} className="h2k-field-below" />
         </FormGroup>
       ) : null}
       <FormGroup label="Connection" role="radiogroup" fieldId="vm-connection" isInline>
@@ -232,6 +244,7 @@ function DefineOutcome({ flow, onVerify }: { flow: VmFlow; onVerify: () => void 
   const undefining = flow.useStore((s) => s.undefining);
   const undefineError = flow.useStore((s) => s.undefineError);
   const busy = flow.useStore(verifying);
+  const [confirmRemove, setConfirmRemove] = useState(false);
   const outcome = define?.outcome;
   if (!outcome) return null;
   if (outcome.type === 'failed') {
@@ -287,12 +300,42 @@ function DefineOutcome({ flow, onVerify }: { flow: VmFlow; onVerify: () => void 
         <Button variant="primary" onClick={onVerify} data-testid="define-to-verify">
           Verify that it boots
         </Button>
-        <Button variant="link" isDanger onClick={() => void flow.undefine()} isLoading={undefining} isDisabled={undefining || busy} data-testid="undefine">
+        <Button variant="link" isDanger onClick={() => setConfirmRemove(true)} isLoading={undefining} isDisabled={undefining || busy} data-testid="undefine">
           Remove this VM (keep its disks)
         </Button>
       </Flex>
       {undefineError ? <ErrorAlert error={undefineError} title="The VM could not be removed" /> : null}
+      <Confirm
+        open={confirmRemove}
+        title={`Remove the VM "${r.name}"?`}
+        body={`Its definition is removed from ${r.connection} (with its UEFI variables, if any). Its disks are kept: ${r.disks.map((d) => d.path).join(', ')}.`}
+        yes="Remove the VM"
+        no="Keep it"
+        testId="undefine-confirm"
+        onYes={() => {
+          setConfirmRemove(false);
+          void flow.undefine();
+        }}
+        onNo={() => setConfirmRemove(false)}
+      />
     </Alert>
+  );
+}
+
+/** What the inspection of the disks said about the guest, or that nothing was checked. */
+function GuestEvidenceLine({ target }: { target: VmTarget }): ReactNode {
+  const guest = target.guest;
+  if (guest.kind === 'inspected' && guest.noOs) {
+    return (
+      <Alert variant="warning" isInline title="The inspection found no operating system on these disks" data-testid="vm-guest-evidence" data-evidence="no-os">
+        A VM made from them has nothing to boot. Defining and verifying ask first.
+      </Alert>
+    );
+  }
+  return (
+    <p className="h2k-muted" data-testid="vm-guest-evidence" data-evidence={guest.kind}>
+      {guest.kind === 'inspected' ? `Guest: ${guest.osName ?? 'unknown'} (from the inspection of these disks).` : `The guest was not inspected (${guest.why}): the reasons below say what was not checked.`}
+    </p>
   );
 }
 
@@ -306,6 +349,7 @@ export function VmStep({ flow, onVerify, onBack, backLabel = 'Back' }: { flow: V
   const running = flow.useStore((s) => s.define !== null && s.define.outcome === null);
   const defined = flow.useStore(definedResult);
   const busy = flow.useStore(verifying);
+  const [asking, setAsking] = useState(false);
 
   useEffect(() => {
     void flow.loadNetworks();
@@ -314,6 +358,7 @@ export function VmStep({ flow, onVerify, onBack, backLabel = 'Back' }: { flow: V
 
   if (!target || !draft) return null;
   const problems = Object.values(draftProblems(draft));
+  const warning = noOsWarning(target.guest, 'define');
   const canDefine = problems.length === 0 && preview.status === 'ready' && !defineStarting && !running && !busy && defined === null;
 
   return (
@@ -329,6 +374,7 @@ export function VmStep({ flow, onVerify, onBack, backLabel = 'Back' }: { flow: V
         ))}
         {target.vm.origin !== 'none' ? <span className="h2k-muted"> — settings from the source VM ({target.vm.origin.toUpperCase()})</span> : null}
       </p>
+      <GuestEvidenceLine target={target} />
       <DomainForm flow={flow} draft={draft} />
       <PlanPreview flow={flow} />
       {defineStartError ? <ErrorAlert error={defineStartError} title="The VM could not be defined" /> : null}
@@ -339,13 +385,29 @@ export function VmStep({ flow, onVerify, onBack, backLabel = 'Back' }: { flow: V
             {backLabel}
           </Button>
         ) : null}
-        <Button variant="primary" onClick={() => void flow.define()} isDisabled={!canDefine} isLoading={defineStarting || running} data-testid="define">
+        <Button variant="primary" onClick={() => (warning ? setAsking(true) : void flow.define())} isDisabled={!canDefine} isLoading={defineStarting || running} data-testid="define">
           {defineStarting || running ? 'Defining…' : 'Define the VM'}
         </Button>
-        <Button variant="secondary" onClick={onVerify} isDisabled={defineStarting || running} data-testid="to-verify">
-          {defined ? 'Verify boot' : 'Verify boot without defining'}
-        </Button>
+        {/* Once defined, the success alert leads on to the verification: one button, not two. */}
+        {defined ? null : (
+          <Button variant="secondary" onClick={onVerify} isDisabled={defineStarting || running} data-testid="to-verify">
+            Verify boot without defining
+          </Button>
+        )}
       </Flex>
+      <Confirm
+        open={asking && warning !== null}
+        title="Define a VM without an operating system?"
+        body={warning}
+        yes="Define anyway"
+        no="Do not define"
+        testId="define-confirm"
+        onYes={() => {
+          setAsking(false);
+          void flow.define();
+        }}
+        onNo={() => setAsking(false)}
+      />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import { Button, Flex, PageSection, Spinner, TextInput, Title } from '@patternfly/react-core';
 import { FolderOpenIcon } from '@patternfly/react-icons';
@@ -6,8 +6,8 @@ import { useAppStore } from '../../app/app-store';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
 import { WizardSteps } from '../../components/WizardSteps';
-import { chooseDisk, diskVmFlow, goToDiskStep, useDiskWizard } from './flows';
-import type { DiskWizardStep } from './flows';
+import { chooseConversion, chooseDisk, diskVmFlow, goToDiskStep, recentConversions, useDiskWizard } from './flows';
+import type { DiskWizardStep, RecentConversion } from './flows';
 import { VerifyStep } from './VerifyStep';
 import { VmStep } from './VmStep';
 import { verifying } from './vm-flow';
@@ -17,6 +17,48 @@ const STEPS: ReadonlyArray<{ id: DiskWizardStep; label: string }> = [
   { id: 'vm', label: 'Create VM' },
   { id: 'verify', label: 'Verify boot' },
 ];
+
+/** The disks this engine converted or migrated lately: one click instead of a path to type. */
+function RecentDisks(): ReactNode {
+  const [recent, setRecent] = useState<RecentConversion[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    recentConversions().then(
+      (list) => live && setRecent(list),
+      () => live && setRecent([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!recent || recent.length === 0) return null;
+  return (
+    <div className="h2k-stack" data-testid="recent-disks">
+      <Title headingLevel="h3" size="md">
+        Converted here lately
+      </Title>
+      <ul className="h2k-recent-disks">
+        {recent.slice(0, 8).map((r) => (
+          <li key={r.jobId} data-testid="recent-disk" data-job-id={r.jobId} data-path={r.target.disks[0]?.path}>
+            <Button variant="secondary" size="sm" onClick={() => chooseConversion(r)} data-testid="recent-disk-use">
+              Use
+            </Button>{' '}
+            {r.target.disks.map((d) => (
+              <code key={d.path} className="h2k-path">
+                {d.path}
+              </code>
+            ))}{' '}
+            <span className="h2k-muted">
+              ({r.kind === 'migrate' ? 'migrated' : 'converted'}
+              {r.endedAt ? ` at ${r.endedAt.slice(11, 16)}` : ''}
+              {r.target.guest.kind === 'inspected' ? `; inspected: ${r.target.guest.osName ?? 'no operating system'}` : ''})
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 function DiskStep(): ReactNode {
   const planning = useDiskWizard((s) => s.planning);
@@ -30,6 +72,7 @@ function DiskStep(): ReactNode {
     <div className="h2k-stack" data-testid="disk-step">
       <Title headingLevel="h2">Which converted disk?</Title>
       <p>A qcow2 or raw disk on the engine's machine, already converted (by the Convert page, virt-v2v or qemu-img). It is only read.</p>
+      <RecentDisks />
       <form
         className="h2k-path-form"
         onSubmit={(e) => {

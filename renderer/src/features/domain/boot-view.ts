@@ -27,6 +27,11 @@ export interface BootView {
   startedAt: string | null;
   /** The console as text, its oldest part dropped beyond MAX_CONSOLE_CHARS. */
   console: string;
+  /**
+   * The console as a terminal shows it (GRUB's menu as its box), from the engine's terminal
+   * emulator; null from an engine that sends only text (then `console` is shown).
+   */
+  screen: string[] | null;
   consoleDropped: number;
   /** ms since the guest started, of the newest console text. */
   consoleAtMs: number;
@@ -40,6 +45,13 @@ export interface BootView {
 
 export const MAX_CONSOLE_CHARS = 200_000;
 export const MAX_BOOT_LOG_LINES = 200;
+/** The engine's terminal keeps 10,000 lines of scrollback; the page shows them all. */
+export const MAX_SCREEN_LINES = 10_025;
+
+/** What the console pane shows: the terminal's lines when the engine sends them, else the text. */
+export function consoleText(view: Pick<BootView, 'screen' | 'console'>): string {
+  return view.screen ? view.screen.join('\n') : view.console;
+}
 
 /** The boot stages in the order a PC goes through them, named for people. */
 export const MILESTONE_STEPS: ReadonlyArray<{ kind: MilestoneKind; label: string }> = [
@@ -51,7 +63,7 @@ export const MILESTONE_STEPS: ReadonlyArray<{ kind: MilestoneKind; label: string
 ];
 
 export function initialBootView(jobId: string): BootView {
-  return { jobId, title: '', startedAt: null, console: '', consoleDropped: 0, consoleAtMs: 0, milestones: [], screenshot: null, screenshots: 0, log: [], outcome: null };
+  return { jobId, title: '', startedAt: null, console: '', screen: null, consoleDropped: 0, consoleAtMs: 0, milestones: [], screenshot: null, screenshots: 0, log: [], outcome: null };
 }
 
 /**
@@ -92,6 +104,10 @@ export function applyBootEvent(view: BootView, event: JobEvent): BootView {
         case 'console-text': {
           const { text, dropped } = appendConsole(view.console, o.text);
           return { ...view, console: text, consoleDropped: view.consoleDropped + dropped, consoleAtMs: Math.max(view.consoleAtMs, o.atMs) };
+        }
+        case 'console-screen': {
+          const lines = [...(view.screen ?? []).slice(0, o.from), ...o.lines];
+          return { ...view, screen: lines.length > MAX_SCREEN_LINES ? lines.slice(lines.length - MAX_SCREEN_LINES) : lines, consoleAtMs: Math.max(view.consoleAtMs, o.atMs) };
         }
         case 'milestone':
           return view.milestones.some((m) => m.kind === o.milestone.kind) ? view : { ...view, milestones: [...view.milestones, o.milestone] };

@@ -2,6 +2,8 @@ import type { DefineRequest, VerifyBootCall } from '../../../../shared/contract/
 import type { DefineResult, DiskPlacement, DomainOptions, DomainPlan, DomainPlanRequest, LibvirtConnection, NetworkChoice, PlannedDisk } from '../../../../shared/contract/models/libvirt';
 import { DomainName } from '../../../../shared/contract/models/libvirt';
 import type { VmMetadata } from '../../../../shared/contract/models/vm';
+import { plannerFacts } from './guest-evidence';
+import type { GuestEvidence } from './guest-evidence';
 
 /**
  * The Create VM form as the user fills it in, and what it becomes for the engine. Empty
@@ -16,6 +18,8 @@ export interface VmTarget {
   convertJobId: string | null;
   vm: VmMetadata;
   disks: PlannedDisk[];
+  /** What the inspection of these disks found, or why there is none. */
+  guest: GuestEvidence;
 }
 
 export interface DomainDraft {
@@ -113,7 +117,7 @@ export function toDomainOptions(draft: DomainDraft): DomainOptions | null {
 
 export function planRequest(target: VmTarget, draft: DomainDraft): DomainPlanRequest | null {
   const options = toDomainOptions(draft);
-  return options ? { vm: target.vm, disks: target.disks, options } : null;
+  return options ? { vm: target.vm, disks: target.disks, guest: plannerFacts(target.guest), options } : null;
 }
 
 export function defineRequest(target: VmTarget, draft: DomainDraft): DefineRequest | null {
@@ -173,5 +177,7 @@ export function verifyRequest(target: VmTarget, draft: DomainDraft | null, plan:
     ...(bus ? { diskBus: bus } : {}),
     connection: defined?.connection ?? draft?.connection ?? 'qemu:///session',
     ...(choice.timeoutSeconds.trim() ? { timeoutSeconds: Number(choice.timeoutSeconds.trim()) } : {}),
+    // The verdict goes into the report of the inspection that looked at these disks.
+    ...(target.guest.kind === 'inspected' && target.guest.jobId ? { inspectionJobId: target.guest.jobId } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { connectVmFlows } from './flows';
 import { VmWizard } from './VmWizard';
 
 export { ConvertContinuation } from './ConvertContinuation';
+export { convertVmFlow, migrateVmFlow } from './flows';
 
 export const vmFeature: Feature = {
   id: 'vm',

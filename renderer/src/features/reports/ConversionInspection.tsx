@@ -3,12 +3,19 @@ import { Alert, Button, Card, CardBody, CardTitle, Flex, FlexItem, Label } from 
 import type { ConvertResult } from '../../../../shared/contract/models/convert';
 import { countsText, groupFindings, osTitle, VERDICTS } from './report-model';
 import { viewReportFrom } from './store';
+import type { RepairRecord } from '../../../../shared/contract/models/repair';
+import { outcomeView } from '../repair/repair-view';
+
+function RepairSummary({ record }: { record: RepairRecord }): ReactNode {
+  const view = outcomeView(record);
+  return <Alert variant={view.variant} isInline isPlain title={view.headline} data-testid="conversion-repair" data-applied={record.applied} />;
+}
 
 /**
  * The inspection of a conversion's outputs, on the wizard's Result step: the verdict, the
  * counts and the most serious findings, and the way to the full report.
  */
-export function ConversionInspection({ result }: { result: ConvertResult }): ReactNode {
+export function ConversionInspection({ result, feature = 'convert' }: { result: Pick<ConvertResult, 'jobId' | 'inspection' | 'inspectionError' | 'repair'>; feature?: string }): ReactNode {
   if (result.inspectionError) {
     return (
       <Alert variant="warning" isInline title="The converted disks could not be inspected" data-testid="conversion-inspection-failed">
@@ -27,6 +34,7 @@ export function ConversionInspection({ result }: { result: ConvertResult }): Rea
     <Card data-testid="conversion-inspection" data-readiness={report.summary.readiness}>
       <CardTitle>Inspection: {osTitle(report)}</CardTitle>
       <CardBody className="h2k-stack">
+        {result.repair ? <RepairSummary record={result.repair} /> : null}
         <Flex alignItems={{ default: 'alignItemsCenter' }} spaceItems={{ default: 'spaceItemsMd' }}>
           <FlexItem>
             <Label color={verdict.color}>{verdict.label}</Label>
@@ -43,7 +51,7 @@ export function ConversionInspection({ result }: { result: ConvertResult }): Rea
           </ul>
         ) : null}
         <div>
-          <Button variant="secondary" onClick={() => viewReportFrom('convert', report, { kind: 'job', jobId: result.jobId })} data-testid="view-inspection-report">
+          <Button variant="secondary" onClick={() => viewReportFrom(feature, report, { kind: 'job', jobId: result.jobId })} data-testid="view-inspection-report">
             View inspection report
           </Button>
         </div>

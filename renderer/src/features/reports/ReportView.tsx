@@ -22,7 +22,9 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { Finding, InspectionReport, Severity } from '../../../../shared/contract/models/inspection';
 import { formatBytes } from '../../../../shared/format';
+import { PathText } from '../../components/PathText';
 import { BootSection } from './BootSection';
+import { RepairRecordView } from '../repair';
 import { FindingsChart, PartitionLayout, UsageChart } from './charts';
 import { ExportBar } from './ExportBar';
 import { applicationColumns, countsText, driverRows, evidenceText, firmwareText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
@@ -252,6 +254,16 @@ function Storage({ report }: { report: InspectionReport }): ReactNode {
   );
 }
 
+/** Addresses and the like: each kept whole on its line ("10.20.30.40/24", never "10.20.30.40/2⏎4"). */
+function Values({ values }: { values: readonly string[] }): ReactNode {
+  return values.map((v, i) => (
+    <span key={v} className="h2k-nowrap" data-testid="value">
+      {v}
+      {i < values.length - 1 ? ', ' : ''}
+    </span>
+  ));
+}
+
 function Network({ report }: { report: InspectionReport }): ReactNode {
   return (
     <SimpleTable
@@ -262,14 +274,11 @@ function Network({ report }: { report: InspectionReport }): ReactNode {
         n.source,
         n.setsName ? `${n.interface ?? ''} → ${n.setsName}` : (n.interface ?? ''),
         n.method,
-        n.addresses.join(', '),
-        n.gateway ?? '',
-        n.dns.join(', '),
-        n.mac ? <span className="h2k-mono">{n.mac}</span> : '',
-        <code key="w">
-          {n.file}
-          {n.line ? `:${n.line}` : ''}
-        </code>,
+        <Values key="a" values={n.addresses} />,
+        <Values key="g" values={n.gateway ? [n.gateway] : []} />,
+        <Values key="d" values={n.dns} />,
+        n.mac ? <span className="h2k-mono h2k-nowrap">{n.mac}</span> : '',
+        <PathText key="w" path={`${n.file}${n.line ? `:${n.line}` : ''}`} />,
       ])}
       empty="No network configuration found."
     />
@@ -377,6 +386,23 @@ function WindowsDetails({ report }: { report: InspectionReport }): ReactNode {
           ] as FactRow[]
         ).filter(([, v]) => v)}
       />
+      {w.firstBoot ? (
+        <>
+          <Title headingLevel="h3">First-boot actions</Title>
+          <p>
+            Log: <code>{w.firstBoot.logPath}</code>
+          </p>
+          {w.firstBoot.log === null ? (
+            <p className="h2k-muted" data-testid="firstboot-waiting">
+              Waiting for the first boot on KVM: the actions run once, as SYSTEM, before the logon screen.
+            </p>
+          ) : (
+            <pre className="h2k-diff" data-testid="firstboot-log">
+              {w.firstBoot.log}
+            </pre>
+          )}
+        </>
+      ) : null}
       <Title headingLevel="h3">Storage drivers</Title>
       <SimpleTable
         label="Storage drivers"
@@ -474,6 +500,13 @@ export function ReportView({ report }: { report: InspectionReport }): ReactNode 
         {report.linux || report.windows ? (
           <Tab eventKey="system" title={<TabTitleText>{report.windows ? 'Windows and drivers' : 'Boot and services'}</TabTitleText>} data-testid="tab-system">
             <div className="h2k-tab-body">{report.windows ? <WindowsDetails report={report} /> : <LinuxDetails report={report} />}</div>
+          </Tab>
+        ) : null}
+        {report.repair ? (
+          <Tab eventKey="repair" title={<TabTitleText>Repairs</TabTitleText>} data-testid="tab-repair">
+            <div className="h2k-tab-body">
+              <RepairRecordView record={report.repair} />
+            </div>
           </Tab>
         ) : null}
         {report.bootVerification ? (

@@ -21,6 +21,7 @@ import { appEnvironment } from '../../app/app-store';
 import { uiError } from '../../app/errors';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
+import { estimateText, useInspectionEstimate } from '../../components/inspection-estimate';
 import { ReportView } from './ReportView';
 import {
   cancelInspection,
@@ -129,6 +130,7 @@ function InspectCard(): ReactNode {
   const cancelling = useReportsStore((s) => s.cancelling);
   const [typed, setTyped] = useState('');
   const [browsing, setBrowsing] = useState(false);
+  const estimate = useInspectionEstimate();
   const running = starting || (run !== null && run.outcome === null);
   const add = (path: string): void => {
     if (path.trim()) setDisks([...disks, path.trim()]);
@@ -139,7 +141,7 @@ function InspectCard(): ReactNode {
       <CardTitle>Inspect a disk</CardTitle>
       <CardBody className="h2k-stack">
         <p className="h2k-muted">
-          Any disk image on the engine's machine (VMDK, qcow2, raw…). Add every disk of one VM, in order: they are opened together, read-only, in one inspection appliance (about 30 s to start without KVM).
+          Any disk image on the engine's machine (VMDK, qcow2, raw…). Add every disk of one VM, in order: they are opened together, read-only, in one inspection appliance ({estimateText(estimate)}).
         </p>
         <form
           className="h2k-path-form"

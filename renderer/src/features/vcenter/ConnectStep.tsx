@@ -25,7 +25,7 @@ import {
 } from '@patternfly/react-core';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FileBrowser } from '../../components/FileBrowser';
-import { connectionSummary, describeLoginFailure, fingerprintLines, hasSavedPassword, loginProblems } from './login';
+import { connectionSummary, describeLoginFailure, fingerprintLines, hasSavedPassword, loginProblems, serverProblem } from './login';
 import type { CertificatePrompt } from './login';
 import { dismissPrompt, forgetPassword, logInWithCaFile, logOut, startLogin, trustAndLogIn, updateLoginDraft, useVcenterStore } from './store';
 
@@ -221,7 +221,10 @@ export function ConnectStep(): ReactNode {
   if (connection) return <Connected />;
 
   const busy = login.status === 'probing' || login.status === 'logging-in';
+  const wrongServer = serverProblem(draft.server);
+  // The server's own problem is shown on its field; the list under the button has the rest.
   const problems = loginProblems(draft, saved);
+  const otherProblems = problems.filter((p) => p !== wrongServer);
   const failure = login.status === 'error' ? describeLoginFailure(login.error) : null;
   const savedPassword = hasSavedPassword(draft, saved);
 
@@ -241,10 +244,19 @@ export function ConnectStep(): ReactNode {
             value={draft.server}
             onChange={(_e, v) => updateLoginDraft({ server: v })}
             placeholder="vcenter.example.com"
-            validated={failure?.field === 'server' ? 'error' : 'default'}
+            validated={wrongServer || failure?.field === 'server' ? 'error' : 'default'}
             isDisabled={busy || login.status === 'prompt'}
             data-testid="vc-server"
           />
+          {wrongServer ? (
+            <FormHelperText>
+              <HelperText>
+                <HelperTextItem variant="error" data-testid="vc-server-problem">
+                  {wrongServer}
+                </HelperTextItem>
+              </HelperText>
+            </FormHelperText>
+          ) : null}
         </FormGroup>
         <FormGroup label="User" fieldId="vc-user" isRequired>
           <TextInput
@@ -301,11 +313,11 @@ export function ConnectStep(): ReactNode {
             {busy ? <Spinner size="md" aria-label="Connecting" /> : null}
           </Flex>
         ) : null}
-        {problems.length > 0 && (touched || draft.server !== '' || draft.user !== '') ? (
+        {otherProblems.length > 0 && (touched || draft.server !== '' || draft.user !== '') ? (
           <HelperText data-testid="vc-login-problems">
             <HelperTextItem variant="indeterminate">
               <List isPlain>
-                {problems.map((p) => (
+                {otherProblems.map((p) => (
                   <ListItem key={p}>{p}</ListItem>
                 ))}
               </List>

@@ -15,10 +15,10 @@ import {
 import { formatBytes, formatRate } from '../../../../shared/format';
 import { ConvertedDisksTable } from '../../components/ConvertedDisksTable';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { ConversionInspection } from '../reports';
 import { describeElapsed } from '../../components/progress-view';
-import { continueToCreateVm } from './continue-to-vm';
 import { cpuText, firmwareText, memoryText } from './vm-view';
-import { discardDownloads, migrateAnother, useVcenterStore } from './store';
+import { discardDownloads, goTo, migrateAnother, useVcenterStore } from './store';
 
 function Fact({ term, children, testId }: { term: string; children: ReactNode; testId?: string }): ReactNode {
   return (
@@ -101,6 +101,7 @@ export function ResultStep(): ReactNode {
         </Alert>
       ) : null}
 
+      <ConversionInspection result={result} feature="vcenter" />
       <DescriptionList isHorizontal isCompact>
         <Fact term="Job record">
           <ClipboardCopy isReadOnly hoverTip="Copy" clickTip="Copied" data-testid="migrate-record-path">
@@ -124,8 +125,8 @@ export function ResultStep(): ReactNode {
       </DescriptionList>
       {discard.status === 'error' ? <ErrorAlert error={discard.error} title="The downloads could not be deleted" /> : null}
       <Flex>
-        <Button variant="primary" onClick={() => continueToCreateVm(result)} data-testid="migrate-create-vm">
-          Create the VM in libvirt…
+        <Button variant="primary" onClick={() => goTo('define')} data-testid="migrate-create-vm">
+          Create VM
         </Button>
         <Button variant="secondary" onClick={migrateAnother} data-testid="migrate-another">
           Migrate another VM

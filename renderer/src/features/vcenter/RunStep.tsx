@@ -6,6 +6,7 @@ import { stageLabel } from '../../components/job-run';
 import { JobRunPanel } from '../../components/JobRunPanel';
 import type { JobRunTestIds, JobRunTexts } from '../../components/JobRunPanel';
 import { ProgressPanel } from '../../components/ProgressPanel';
+import { RepairStep } from '../repair';
 import { partSnapshot } from './migrate-run';
 import { cancelMigration, goTo, migrateAnother, useVcenterStore } from './store';
 
@@ -77,7 +78,6 @@ export function RunStep(): ReactNode {
       testIds={TEST_IDS}
       progress={(run, variant) => run.progress.map((p) => <StageProgress key={p.stage} stage={p.stage} label={stageLabel(run, p.stage)} snapshot={p.snapshot} variant={variant} />)}
       failedTitle={`The migration failed${failedIn}`}
-      failedActions={[...(hasVm ? [{ label: 'Back to the VM', onClick: () => goTo('vm') }] : []), { label: 'Choose another VM', onClick: migrateAnother }]}
       endedButtons={
         <>
           {hasVm ? (
@@ -92,6 +92,20 @@ export function RunStep(): ReactNode {
       }
       onCancel={() => void cancelMigration()}
       onSeeResult={() => goTo('result')}
+    />
+  );
+}
+
+/** The Repair step: the plan to review, then the repair's progress and what it did. */
+export function MigrateRepairStep(): ReactNode {
+  const run = useVcenterStore((s) => s.run);
+  if (!run) return null;
+  const repairing = run.progress.filter((p) => p.stage === 'repair' || p.stage === 'repair-plan' || p.stage === 'inspect').slice(-1);
+  return (
+    <RepairStep
+      run={run}
+      progress={repairing.map((p) => <StageProgress key={p.stage} stage={p.stage} label={stageLabel(run, p.stage)} snapshot={p.snapshot} variant={undefined} />)}
+      onContinue={() => goTo('result')}
     />
   );
 }

@@ -5,16 +5,18 @@ import { WizardSteps } from '../../components/WizardSteps';
 import { ConnectStep } from './ConnectStep';
 import { InventoryStep } from './InventoryStep';
 import { ResultStep } from './ResultStep';
-import { RunStep } from './RunStep';
+import { MigrateRepairStep, RunStep } from './RunStep';
+import { ConvertContinuation, migrateVmFlow } from '../domain';
 import { STEPS, reachableSteps } from './steps';
 import { goTo, useVcenterStore, vcenterFacts } from './store';
 import { VmStep } from './VmStep';
 import './vcenter.css';
 
-/** Connect → Inventory → VM & pre-flight → Migrate → Result, offering only the steps that make sense now. */
+/** Connect → Inventory → VM & pre-flight → Migrate → Repair → Result → Create VM → Verify boot, offering only the steps that make sense now. */
 export function VcenterPage(): ReactNode {
   const step = useVcenterStore((s) => s.step);
   const facts = useVcenterStore(useShallow(vcenterFacts));
+  const outcome = useVcenterStore((s) => s.run?.outcome);
   const reachable = reachableSteps(facts);
 
   return (
@@ -25,7 +27,11 @@ export function VcenterPage(): ReactNode {
         {step === 'inventory' ? <InventoryStep /> : null}
         {step === 'vm' ? <VmStep /> : null}
         {step === 'run' ? <RunStep /> : null}
+        {step === 'repair' ? <MigrateRepairStep /> : null}
         {step === 'result' ? <ResultStep /> : null}
+        {(step === 'define' || step === 'verify') && outcome?.type === 'done' ? (
+          <ConvertContinuation flow={migrateVmFlow} step={step === 'define' ? 'vm' : 'verify'} result={outcome.result} onVmStep={() => goTo('define')} onVerifyStep={() => goTo('verify')} onResult={() => goTo('result')} />
+        ) : null}
       </PageSection>
     </>
   );

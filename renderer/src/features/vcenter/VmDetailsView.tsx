@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import type { ReactNode } from 'react';
-import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, Label, Tab, Tabs, TabTitleText } from '@patternfly/react-core';
+import { DescriptionList, DescriptionListDescription, DescriptionListGroup, DescriptionListTerm, ExpandableSection, Label, Tab, Tabs, TabTitleText } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { VmDetailsResult } from '../../../../shared/contract/api/vcenter';
 import { formatBytes } from '../../../../shared/format';
+import { PathText } from '../../components/PathText';
 import { POWER_TEXT } from './inventory-model';
 import { cpuText, diskRows, fileSummary, firmwareText, memoryText, snapshotLines, toolsText } from './vm-view';
+import type { FileSummary } from './vm-view';
 
 function Fact({ term, testId, children }: { term: string; testId?: string; children: ReactNode }): ReactNode {
   return (
@@ -64,13 +66,13 @@ function Disks({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
     <Table variant="compact" aria-label="Disks" data-testid="vm-disks">
       <Thead>
         <Tr>
-          <Th>Disk</Th>
-          <Th>File</Th>
-          <Th>Capacity</Th>
-          <Th>Provisioning</Th>
-          <Th>Mode</Th>
-          <Th>Slot</Th>
-          <Th>Chain</Th>
+          <Th modifier="fitContent">Disk</Th>
+          <Th modifier="wrap">File</Th>
+          <Th modifier="fitContent">Capacity</Th>
+          <Th modifier="fitContent">Provisioning</Th>
+          <Th modifier="fitContent">Mode</Th>
+          <Th modifier="fitContent">Slot</Th>
+          <Th modifier="fitContent">Chain</Th>
         </Tr>
       </Thead>
       <Tbody>
@@ -85,7 +87,7 @@ function Disks({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
               ))}
             </Td>
             <Td dataLabel="File">
-              <code>{d.fileName}</code>
+              <PathText path={d.fileName} />
             </Td>
             <Td dataLabel="Capacity" data-testid="vm-disk-capacity">
               {d.capacity}
@@ -107,11 +109,11 @@ function Nics({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
     <Table variant="compact" aria-label="Network adapters" data-testid="vm-nics">
       <Thead>
         <Tr>
-          <Th>Adapter</Th>
-          <Th>Type</Th>
-          <Th>MAC address</Th>
-          <Th>Network</Th>
-          <Th>Connected</Th>
+          <Th modifier="fitContent">Adapter</Th>
+          <Th modifier="fitContent">Type</Th>
+          <Th modifier="fitContent">MAC address</Th>
+          <Th modifier="wrap">Network</Th>
+          <Th modifier="fitContent">Connected</Th>
         </Tr>
       </Thead>
       <Tbody>
@@ -120,7 +122,7 @@ function Nics({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
             <Td dataLabel="Adapter">{n.label}</Td>
             <Td dataLabel="Type">{n.adapterType}</Td>
             <Td dataLabel="MAC address">
-              {n.mac ? <code>{n.mac}</code> : 'none'}
+              {n.mac ? <code className="h2k-nowrap">{n.mac}</code> : 'none'}
               {n.addressType ? <span className="h2k-muted"> ({n.addressType})</span> : null}
             </Td>
             <Td dataLabel="Network">{n.network ?? ''}</Td>
@@ -157,33 +159,56 @@ function Snapshots({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
   );
 }
 
+function FileTable({ files, label, testId }: { files: FileSummary['files']; label: string; testId: string }): ReactNode {
+  return (
+    <Table variant="compact" aria-label={label} data-testid={testId}>
+      <Thead>
+        <Tr>
+          <Th>File</Th>
+          <Th modifier="nowrap">Type</Th>
+          <Th modifier="nowrap">Size</Th>
+          <Th modifier="nowrap">Migration</Th>
+        </Tr>
+      </Thead>
+      <Tbody>
+        {files.map((f) => (
+          <Tr key={f.name} data-testid="vm-file" data-name={f.name} data-use={f.use}>
+            <Td dataLabel="File">
+              <PathText path={f.name} />
+            </Td>
+            <Td dataLabel="Type">{f.typeText}</Td>
+            <Td dataLabel="Size" className="h2k-nowrap">
+              {f.size}
+            </Td>
+            <Td dataLabel="Migration" className={f.use === 'downloaded' ? undefined : 'h2k-muted'}>
+              {f.useText}
+            </Td>
+          </Tr>
+        ))}
+      </Tbody>
+    </Table>
+  );
+}
+
+/**
+ * The VM's files, each once: those its disks use (what a migration downloads) and the others;
+ * disk files vCenter still lists but no disk uses (stale entries) are kept apart, folded away.
+ */
 function Files({ vm }: { vm: VmDetailsResult['vm'] }): ReactNode {
-  const summary = fileSummary(vm.files);
+  const summary = fileSummary(vm.files, vm.downloads);
+  const listed = summary.files.filter((f) => f.use !== 'unused-disk-file');
+  const unused = summary.files.filter((f) => f.use === 'unused-disk-file');
   return (
     <div className="h2k-stack">
       <p data-testid="vm-files-total">
-        {summary.files.length} files, {formatBytes(summary.totalBytes)} in all; the disks' files (what a migration downloads): {formatBytes(summary.diskBytes)}.
+        {listed.length} files, {formatBytes(summary.totalBytes)} in all; the disks' files (what a migration downloads): {formatBytes(summary.diskBytes)}.
       </p>
-      <Table variant="compact" aria-label="Files" data-testid="vm-files">
-        <Thead>
-          <Tr>
-            <Th>File</Th>
-            <Th>Type</Th>
-            <Th>Size</Th>
-          </Tr>
-        </Thead>
-        <Tbody>
-          {summary.files.map((f) => (
-            <Tr key={f.name} data-testid="vm-file">
-              <Td dataLabel="File">
-                <code>{f.name}</code>
-              </Td>
-              <Td dataLabel="Type">{f.typeText}</Td>
-              <Td dataLabel="Size">{f.size}</Td>
-            </Tr>
-          ))}
-        </Tbody>
-      </Table>
+      <FileTable files={listed} label="Files" testId="vm-files" />
+      {unused.length > 0 ? (
+        <ExpandableSection toggleText={`${unused.length} more disk file${unused.length === 1 ? '' : 's'} that vCenter lists but no disk of this VM uses`} data-testid="vm-files-unused">
+          <FileTable files={unused} label="Disk files no disk uses" testId="vm-files-unused-table" />
+        </ExpandableSection>
+      ) : null}
     </div>
   );
 }
@@ -208,7 +233,7 @@ export function VmDetailsView({ result }: { result: VmDetailsResult }): ReactNod
             <Snapshots vm={vm} />
           </div>
         </Tab>
-        <Tab eventKey="files" title={<TabTitleText>Files ({vm.files.length})</TabTitleText>} data-testid="vm-tab-files">
+        <Tab eventKey="files" title={<TabTitleText>Files ({fileSummary(vm.files, vm.downloads).files.filter((f) => f.use !== 'unused-disk-file').length})</TabTitleText>} data-testid="vm-tab-files">
           <div style={{ paddingTop: '1rem' }}>
             <Files vm={vm} />
           </div>

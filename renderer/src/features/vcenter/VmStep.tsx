@@ -28,6 +28,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { DestinationFolderField } from '../../components/DestinationFolderField';
 import { FileBrowser } from '../../components/FileBrowser';
 import { OutputFormatFields } from '../../components/OutputFormatFields';
+import { RepairOptionsFields } from '../repair';
 import { nameProblem, outDirProblem } from '../convert/options';
 import { POWER_TEXT } from './inventory-model';
 import { limitProblem, startProblems, toPreflightRequest } from './migrate-options';
@@ -88,7 +89,7 @@ function MigrateForm({ vmId, onBrowse, nameInput }: { vmId: string; onBrowse: ()
               <TextInput id="vc-limit" value={draft.limitMBps} onChange={(_e, v) => updateMigrateDraft({ limitMBps: v })} placeholder="none" validated={limit ? 'error' : 'default'} style={{ width: '8rem' }} data-testid="migrate-limit" />
             </InputGroupItem>
             <InputGroupItem isPlain>
-              <InputGroupText>MB/s for all disks together</InputGroupText>
+              <InputGroupText>MiB/s for all disks together</InputGroupText>
             </InputGroupItem>
           </InputGroup>
           {limit ? (
@@ -102,6 +103,7 @@ function MigrateForm({ vmId, onBrowse, nameInput }: { vmId: string; onBrowse: ()
         <FormGroup fieldId="vc-keep" label="Downloads">
           <Checkbox id="vc-keep" label="Keep the downloaded VMware files after a successful conversion" isChecked={draft.keepDownloads} onChange={(_e, v) => updateMigrateDraft({ keepDownloads: v })} />
         </FormGroup>
+        <RepairOptionsFields idPrefix="vc-" draft={draft} onChange={updateMigrateDraft} />
       </Form>
       {startError ? <ErrorAlert error={startError} title="The migration could not start" /> : null}
       <Flex alignItems={{ default: 'alignItemsCenter' }}>

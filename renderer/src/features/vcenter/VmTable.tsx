@@ -4,6 +4,7 @@ import { Button, Label } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { ThProps } from '@patternfly/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import type { VspherePowerState } from '../../../../shared/contract/models/vsphere';
 import { formatBytes } from '../../../../shared/format';
 import { POWER_TEXT } from './inventory-model';
 import type { InventoryIndex, SortBy, SortKey } from './inventory-model';
@@ -15,21 +16,29 @@ const ROW_HEIGHT = 40;
 interface Column {
   key: SortKey | null;
   label: string;
-  /** Short values: the column is as wide as its header or its widest value, no wider. */
-  fit?: boolean;
+  width: string;
 }
 
+/**
+ * The columns, with their widths: the table is laid out to the width it has (a 1440 px window
+ * shows every column, no sideways scrolling); short values get what their header and widest
+ * value need, the four free-text columns share the rest and end in "…" with the full value on
+ * hover.
+ */
 const COLUMNS: Column[] = [
-  { key: 'name', label: 'Name' },
-  { key: 'powerState', label: 'Power', fit: true },
-  { key: 'guestOs', label: 'Guest OS' },
-  { key: 'cpus', label: 'vCPUs', fit: true },
-  { key: 'memory', label: 'Memory', fit: true },
-  { key: 'used', label: 'Used', fit: true },
-  { key: 'host', label: 'Host' },
-  { key: 'folder', label: 'Folder' },
-  { key: null, label: 'IP address', fit: true },
+  { key: 'name', label: 'Name', width: '26%' },
+  { key: 'powerState', label: 'Power', width: '5.25rem' },
+  { key: 'guestOs', label: 'Guest OS', width: '19%' },
+  { key: 'cpus', label: 'vCPUs', width: '5rem' },
+  { key: 'memory', label: 'Memory', width: '5.75rem' },
+  { key: 'used', label: 'Used', width: '5.25rem' },
+  { key: 'host', label: 'Host', width: '14%' },
+  { key: 'folder', label: 'Folder', width: '16%' },
+  { key: null, label: 'IP address', width: '7.5rem' },
 ];
+
+/** The power state in a word: the dot beside it carries the colour. */
+const POWER_SHORT: Record<VspherePowerState, string> = { poweredOn: 'On', poweredOff: 'Off', suspended: 'Suspended', unknown: 'Unknown' };
 
 /**
  * The flat VM table, virtualized: only the rows in view (and a few around) are in the page, so
@@ -75,9 +84,10 @@ export function VmTable({ index, shown, sort, filterKey }: { index: InventoryInd
                 isSelected: allShownSelected,
               }}
               aria-label="Select all shown"
+              style={{ width: '2.5rem' }}
             />
             {COLUMNS.map((c, i) => (
-              <Th key={c.label} sort={sortParams(c, i + 1)} modifier={c.fit ? 'fitContent' : 'nowrap'} data-testid={c.key ? `sort-${c.key}` : undefined}>
+              <Th key={c.label} sort={sortParams(c, i + 1)} modifier="nowrap" style={{ width: c.width }} data-testid={c.key ? `sort-${c.key}` : undefined}>
                 {c.label}
               </Th>
             ))}
@@ -107,9 +117,9 @@ export function VmTable({ index, shown, sort, filterKey }: { index: InventoryInd
                     </>
                   ) : null}
                 </Td>
-                <Td dataLabel="Power">
+                <Td dataLabel="Power" title={POWER_TEXT[vm.powerState]}>
                   <span className={`h2k-vc-power h2k-vc-power--${vm.powerState}`} />
-                  {POWER_TEXT[vm.powerState]}
+                  {POWER_SHORT[vm.powerState]}
                 </Td>
                 <Td dataLabel="Guest OS" className="h2k-vc-cell-wide" title={row.guestOs}>
                   {row.guestOs}
@@ -123,7 +133,9 @@ export function VmTable({ index, shown, sort, filterKey }: { index: InventoryInd
                 <Td dataLabel="Folder" className="h2k-vc-cell-wide" title={vm.folderPath}>
                   {vm.folderPath ?? ''}
                 </Td>
-                <Td dataLabel="IP address">{vm.ipAddress ?? ''}</Td>
+                <Td dataLabel="IP address" title={vm.ipAddress}>
+                  {vm.ipAddress ?? ''}
+                </Td>
               </Tr>
             );
           })}

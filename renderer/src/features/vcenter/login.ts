@@ -33,13 +33,25 @@ export function hasSavedPassword(draft: Pick<LoginDraft, 'server' | 'user'>, sav
   return saved.logins.some((l) => l.user === user && (l.server.toLowerCase() === server || l.server.toLowerCase() === `${server}:443`));
 }
 
+/**
+ * What is wrong with a typed server address, shown on the Server field itself as soon as it is
+ * typed; null when it may be sent (an empty field is only a missing value, said elsewhere).
+ */
+export function serverProblem(server: string): string | null {
+  const typed = server.trim();
+  if (/^http:\/\//i.test(typed)) return 'vSphere speaks only HTTPS: write https:// or leave the scheme out.';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(typed) && !/^https:\/\//i.test(typed)) return `${typed.slice(0, typed.indexOf(':'))}:// is not a vSphere address: write the host name, or https://host.`;
+  if (/\s/.test(typed)) return 'The server address has a space in it.';
+  return null;
+}
+
 /** Every reason "Log in" is disabled, in words (empty when the form may be sent). */
 export function loginProblems(draft: LoginDraft, saved: SavedLogins | null): string[] {
   const problems: string[] = [];
   const server = draft.server.trim();
+  const wrongServer = serverProblem(server);
   if (server === '') problems.push('Enter the address of vCenter or ESXi.');
-  else if (/^http:\/\//i.test(server)) problems.push('vSphere speaks only https: drop the http:// (or write https://).');
-  else if (/\s/.test(server)) problems.push('The server address has a space in it.');
+  else if (wrongServer) problems.push(wrongServer);
   if (draft.user.trim() === '') problems.push('Enter the user name (for example administrator@vsphere.local).');
   if (draft.password === '' && !hasSavedPassword(draft, saved)) problems.push('Enter the password.');
   return problems;
@@ -156,6 +168,8 @@ export function describeLoginFailure(error: EngineError): LoginFailure {
       return { title: 'That is not a server address', field: 'server' };
     case 'VSPHERE_BAD_RESPONSE':
       return { title: 'This does not answer like vCenter or ESXi', field: 'server' };
+    case 'VSPHERE_NOT_HTTPS':
+      return { title: 'This port does not speak HTTPS', field: 'server' };
     case 'VSPHERE_TLS_FAILED':
       return { title: 'Certificate problem: the secure connection failed', field: 'certificate' };
     case 'VSPHERE_CA_FILE_INVALID':

@@ -3,22 +3,24 @@ import type { EngineError } from '../../../../shared/contract/errors';
 import type { OutputFormat } from '../../../../shared/contract/models/convert';
 import { sanitizeOutputName } from '../../../../shared/naming';
 import { nameProblem, outDirProblem } from '../convert/options';
+import { DEFAULT_REPAIR_DRAFT, repairOption } from '../repair/repair-options';
+import type { RepairDraft } from '../repair/repair-options';
 
 /** What the migration form edits; turned into the contract's MigrateOptions and PreflightRequest. */
-export interface MigrateDraft {
+export interface MigrateDraft extends RepairDraft {
   outDir: string;
   format: OutputFormat;
   /** Only sent with qcow2. */
   compress: boolean;
   name: string;
   overwrite: boolean;
-  /** Bandwidth limit in MB/s as typed; empty for none. */
+  /** Bandwidth limit in MiB/s as typed (the unit every rate is shown in); empty for none. */
   limitMBps: string;
   keepDownloads: boolean;
 }
 
 export function initialMigrateDraft(vmName: string, outDir: string): MigrateDraft {
-  return { outDir, format: 'qcow2', compress: false, name: sanitizeOutputName(vmName), overwrite: false, limitMBps: '', keepDownloads: false };
+  return { outDir, format: 'qcow2', compress: false, name: sanitizeOutputName(vmName), overwrite: false, limitMBps: '', keepDownloads: false, ...DEFAULT_REPAIR_DRAFT };
 }
 
 /** Why the typed limit cannot be used; null when it is fine (or empty: no limit). */
@@ -26,7 +28,7 @@ export function limitProblem(limit: string): string | null {
   const text = limit.trim();
   if (text === '') return null;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) return 'The bandwidth limit is a number of MB/s above zero (or empty for none).';
+  if (!Number.isFinite(value) || value <= 0) return 'The bandwidth limit is a number of MiB/s above zero (or empty for none).';
   return null;
 }
 
@@ -45,7 +47,10 @@ export function toMigrateOptions(draft: MigrateDraft): MigrateOptions | null {
     name: draft.name,
     overwrite: draft.overwrite,
     keepDownloads: draft.keepDownloads,
-    ...(limit === '' ? {} : { maxBytesPerSecond: Math.round(Number(limit) * 1e6) }),
+    ...(limit === '' ? {} : { maxBytesPerSecond: Math.round(Number(limit) * 1024 * 1024) }),
+    // The wizard inspects what it migrated (the report, Create VM's evidence); a repair needs it.
+    inspect: true,
+    ...repairOption(draft),
   };
 }
 

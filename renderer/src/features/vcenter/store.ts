@@ -4,6 +4,7 @@ import type { EngineError } from '../../../../shared/contract/errors';
 import { engine, onceConnected, useAppStore } from '../../app/app-store';
 import { toErrorValue } from '../../app/errors';
 import { wizardJobFollower } from '../../app/job-follower';
+import { showRepairWhenAsked } from '../repair';
 import { buildIndex, NO_FILTER, withPowerState } from './inventory-model';
 import type { InventoryFilter, InventoryIndex, SortBy } from './inventory-model';
 import { EMPTY_DRAFT, loginCredentials, loginProblems, promptFromError, promptFromProbe } from './login';
@@ -121,6 +122,7 @@ export function vcenterFacts(state: VcenterState): VcenterFacts {
     running: state.starting || (state.run !== null && state.run.outcome === null),
     hasJob: state.run !== null,
     succeeded: state.run?.outcome?.type === 'done',
+    hasRepairPlan: state.run?.repairPlan != null,
   };
 }
 
@@ -459,6 +461,7 @@ export function connectVcenterFeature(): void {
   if (connected) return;
   connected = true;
   migrationJob.listen();
+  showRepairWhenAsked(useVcenterStore);
   onceConnected(() => {
     void loadSavedLogins();
     void resume();

@@ -1,4 +1,4 @@
-import type { DiskProvisioning, SnapshotNode, VmDetails, VmFile, VsphereDisk } from '../../../../shared/contract/models/vsphere';
+import type { DiskDownloadPlan, DiskProvisioning, SnapshotNode, VmDetails, VmFile, VsphereDisk } from '../../../../shared/contract/models/vsphere';
 import { formatBytes } from '../../../../shared/format';
 
 /** The VM details page's wording, from the engine's VmDetails. Pure. */
@@ -113,20 +113,41 @@ export function fileTypeText(type: string): string {
   return FILE_TYPE_TEXT[type] ?? type;
 }
 
+/** What a file is to the migration. */
+export type FileUse = 'downloaded' | 'unused-disk-file' | 'not-needed';
+
 export interface FileSummary {
-  files: Array<VmFile & { typeText: string; size: string }>;
+  files: Array<VmFile & { typeText: string; size: string; use: FileUse; useText: string }>;
   totalBytes: number;
-  /** Bytes of the files a migration downloads (descriptors and extents). */
+  /** Bytes of the files a migration downloads (every file of each disk's chain). */
   diskBytes: number;
+  /** Disk files vCenter lists that no disk of the VM uses (stale entries, leftovers). */
+  unusedDiskFiles: number;
 }
 
-export function fileSummary(files: readonly VmFile[]): FileSummary {
+const USE_TEXT: Record<FileUse, string> = { downloaded: 'downloaded', 'unused-disk-file': 'no disk of the VM uses it: not downloaded', 'not-needed': 'not needed' };
+
+/**
+ * The VM's files as vCenter lists them, each with what the migration does with it. vCenter (and
+ * its simulator) can list disk files that no disk uses any more, e.g. "[ds] disk1.vmdk" beside
+ * the "[ds] vm/disk1.vmdk" the disk really has: those are said to be unused, not shown as a
+ * second copy of the disk. Files the disks use come first.
+ */
+export function fileSummary(files: readonly VmFile[], downloads: ReadonlyArray<Pick<DiskDownloadPlan, 'chain'>> = []): FileSummary {
+  const used = new Set(downloads.flatMap((d) => d.chain.flatMap((link) => link.files.map((f) => f.name))));
+  const isDiskFile = (f: VmFile): boolean => f.type === 'diskDescriptor' || f.type === 'diskExtent';
   let totalBytes = 0;
   let diskBytes = 0;
+  let unusedDiskFiles = 0;
   const rows = files.map((f) => {
     totalBytes += f.sizeBytes;
-    if (f.type === 'diskDescriptor' || f.type === 'diskExtent') diskBytes += f.sizeBytes;
-    return { ...f, typeText: fileTypeText(f.type), size: formatBytes(f.sizeBytes) };
+    // Without a download plan every disk file is taken to be the disks'.
+    const use: FileUse = used.has(f.name) || (used.size === 0 && isDiskFile(f)) ? 'downloaded' : isDiskFile(f) ? 'unused-disk-file' : 'not-needed';
+    if (use === 'downloaded') diskBytes += f.sizeBytes;
+    if (use === 'unused-disk-file') unusedDiskFiles++;
+    return { ...f, typeText: fileTypeText(f.type), size: formatBytes(f.sizeBytes), use, useText: USE_TEXT[use] };
   });
-  return { files: rows, totalBytes, diskBytes };
+  const order: Record<FileUse, number> = { downloaded: 0, 'not-needed': 1, 'unused-disk-file': 2 };
+  rows.sort((a, b) => order[a.use] - order[b.use]);
+  return { files: rows, totalBytes, diskBytes, unusedDiskFiles };
 }
