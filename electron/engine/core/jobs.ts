@@ -178,10 +178,12 @@ export class JobManager {
     const stageTimes: Array<{ id: string; label: string; durationMs: number }> = [];
     let currentStage: string | undefined;
 
-    const emit = (event: JobEvent): void => {
+    const keep = (event: JobEvent): void => {
       if (entry.events.length < MAX_KEPT_EVENTS || event.type !== 'progress') entry.events.push(event);
       const line = JSON.stringify(event) + '\n';
       logChain = logChain.then(() => appendFile(eventLog, line)).catch(() => undefined);
+    };
+    const broadcast = (event: JobEvent): void => {
       for (const listener of this.listeners) {
         try {
           listener(event);
@@ -189,6 +191,14 @@ export class JobManager {
           // a broken listener must not break the job
         }
       }
+    };
+    // Set when the terminal event is written: a late timer (a throttled progress, an appliance's
+    // estimate) must not append to a finished job's log or speak after its end.
+    let ended = false;
+    const emit = (event: JobEvent): void => {
+      if (ended) return;
+      keep(event);
+      broadcast(event);
     };
     const at = (): string => this.now().toISOString();
     const log = (level: LogLevel, message: string, stage = currentStage): void => {
@@ -297,10 +307,22 @@ export class JobManager {
     };
     await writeFile(join(dir, 'job.json'), JSON.stringify(record, null, 2) + '\n').catch(() => undefined);
 
-    if (state === 'succeeded') emit({ type: 'done', jobId: id, at: at(), result });
-    else if (state === 'cancelled') emit(currentStage === undefined ? { type: 'cancelled', jobId: id, at: at() } : { type: 'cancelled', jobId: id, at: at(), stage: currentStage });
-    else emit(currentStage === undefined ? { type: 'failed', jobId: id, at: at(), error: error! } : { type: 'failed', jobId: id, at: at(), stage: currentStage, error: error! });
+    const terminal: JobEvent =
+      state === 'succeeded'
+        ? { type: 'done', jobId: id, at: at(), result }
+        : state === 'cancelled'
+          ? currentStage === undefined
+            ? { type: 'cancelled', jobId: id, at: at() }
+            : { type: 'cancelled', jobId: id, at: at(), stage: currentStage }
+          : currentStage === undefined
+            ? { type: 'failed', jobId: id, at: at(), error: error! }
+            : { type: 'failed', jobId: id, at: at(), stage: currentStage, error: error! };
+    // The event log is complete before anyone hears the job ended: a CLI exits on this event,
+    // and whoever removes or copies the job folder next must not race a late append.
+    ended = true;
+    keep(terminal);
     await logChain;
+    broadcast(terminal);
     return { ...entry.summary };
   }
 }

@@ -51,6 +51,30 @@ describe('JobManager', () => {
     expect(readFileSync(join(dir, id, 'events.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
   });
 
+  it('has written the whole event log when listeners hear the job ended (a CLI exits on that event; the folder may be removed next)', async () => {
+    for (const outcome of ['done', 'failed'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'h2k-jobs-'));
+      const jobs = new JobManager({ jobsDir: dir, tools: noTools, progressIntervalMs: 0 });
+      const logged: string[][] = [];
+      jobs.onJobEvent((e) => {
+        if (e.type === 'done' || e.type === 'failed') logged.push(readFileSync(join(dir, e.jobId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as JobEvent).type));
+      });
+      const id = await jobs.start({
+        kind: 'test',
+        title: 'T',
+        stages: [double],
+        request: {},
+        run: async (job) => {
+          const n = await job.runStage(double, 1);
+          if (outcome === 'failed') fail('TEST_FAILED', 'failed on purpose', 'none');
+          return n;
+        },
+      });
+      await jobs.wait(id);
+      expect(logged).toEqual([['job-started', 'stage-started', 'progress', 'log', 'stage-done', outcome]]);
+    }
+  });
+
   it("creates the job's folder, and the app's folders on the way, private to this user (issue 11)", async () => {
     const home = join(mkdtempSync(join(tmpdir(), 'h2k-jobs-')), 'home');
     const jobs = new JobManager({ jobsDir: join(home, 'jobs'), tools: noTools, progressIntervalMs: 0 });
