@@ -1,6 +1,6 @@
 import type { InspectionReport } from '../../../../shared/contract/models/inspection';
 import type { GfCommand } from '../../appliance/guestfish-protocol';
-import { parseHash } from '../../appliance/guestfish-protocol';
+import { parseHash, parseStructList } from '../../appliance/guestfish-protocol';
 import type { GuestfishSession } from '../../appliance/guestfish-session';
 import { mountOrder } from '../apply';
 import { mountableDevice } from './devices';
@@ -23,7 +23,8 @@ export async function probeLinux(session: GuestfishSession, report: InspectionRe
     ...mounts.map((m) => ({ name: 'mount-ro', args: [m.device, m.path] })),
     ...PROBED_TOOLS.map((p) => ({ name: 'exists', args: [p] })),
     ...GUEST_AGENT_UNITS.map((p) => ({ name: 'cat', args: [p] })),
-    ...(btrfsRoot ? [{ name: 'btrfs-subvolume-show', args: ['/'] }] : []),
+    // show names the subvolume only by its last component; the list gives its path from the top.
+    ...(btrfsRoot ? [{ name: 'btrfs-subvolume-show', args: ['/'] }, { name: 'btrfs-subvolume-list', args: ['/'] }] : []),
   ];
   const r = await session.batch(commands);
   let i = 1 + mounts.length;
@@ -41,8 +42,11 @@ export async function probeLinux(session: GuestfishSession, report: InspectionRe
   if (btrfsRoot) {
     const show = r[i++]!;
     const fields = show.ok ? parseHash(show.output) : new Map<string, string>();
+    const list = r[i++]!;
     const fromMountable = rootMountable?.startsWith('btrfsvol:') && rootDevice ? rootMountable.slice(`btrfsvol:${rootDevice}`.length).replace(/^\/+/, '') : null;
-    const path = fromMountable || fields.get('Name') || '(default subvolume)';
+    const id = fields.get('Subvolume ID');
+    const fromList = id && list.ok ? parseStructList(list.output).find((s) => s.btrfssubvolume_id === id)?.btrfssubvolume_path : undefined;
+    const path = fromMountable || fromList || fields.get('Name') || '(default subvolume)';
     rootSubvolume = { path, readOnly: /readonly/i.test(fields.get('Flags') ?? '') };
   }
   return { present, rootSubvolume, files };
