@@ -30,7 +30,7 @@ export type JournalRecord =
   | { t: 'vm-end'; vm: string; jobId: string | null; state: VmEndState; at: string; error?: EngineError; outputs?: BatchOutput[]; durationMs?: number; bytes?: number; warnings?: number }
   | { t: 'vm-retry'; vm: string; at: string }
   /** What a resume cleared of an interrupted attempt: its processes and files. */
-  | { t: 'vm-cleared'; vm: string; jobId: string; killed: number[]; removed: string[]; at: string }
+  | { t: 'vm-cleared'; vm: string; jobId: string; killed: number[]; removed: string[]; domains?: string[]; at: string }
   | { t: 'control'; action: 'pause' | 'resume' | 'stop' | 'stop-cancel'; at: string }
   | { t: 'run-end'; reason: string; at: string };
 

@@ -1,5 +1,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ToolRunner } from '../core/tool-runner';
+import { clearLeftoverDomains } from '../pipeline/leftover-domains';
 import { processesMentioning, liveGroupMembers } from './processes';
 
 /**
@@ -8,6 +10,9 @@ import { processesMentioning, liveGroupMembers } from './processes';
  *  - processes still working for the dead job: qemu-img writing `.NAME.part-JOBID` (found by
  *    that name on its command line), hooks (found by HYPER2KVM_JOB_ID in their environment);
  *  - partial outputs `.NAME.part-JOBID` in the destination folders: never taken as done;
+ *  - a domain the attempt had defined (recorded in its job folder by the define stage):
+ *    undefined, its disks put back from libvirt's images folder; a throwaway verification
+ *    domain still booting: stopped;
  *  - final outputs the attempt's finalize had already renamed (known from the journal's
  *    vm-outputs record, which is written before finalize): removed when the plan does not
  *    overwrite, since the next attempt refuses existing outputs.
@@ -18,10 +23,22 @@ import { processesMentioning, liveGroupMembers } from './processes';
 export interface Leftovers {
   killed: number[];
   removed: string[];
+  /** What was undone in libvirt, one line each. */
+  domains: string[];
 }
 
-export async function clearAttempt(jobId: string, folders: readonly string[], finals: readonly string[], removeFinals: boolean): Promise<Leftovers> {
+export interface Attempt {
+  jobId: string;
+  /** The dead job's folder (its record of a defined domain, its event log), when known. */
+  jobDir: string | null;
+  tools: ToolRunner;
+}
+
+export async function clearAttempt(attempt: Attempt, folders: readonly string[], finals: readonly string[], removeFinals: boolean): Promise<Leftovers> {
+  const { jobId } = attempt;
   const killed = await killJobProcesses(jobId);
+  // Before the outputs go: the disks come back from libvirt's images folder to where finals are.
+  const domains = attempt.jobDir ? await clearLeftoverDomains(jobId, attempt.jobDir, attempt.tools) : [];
   const removed: string[] = [];
   const suffix = `.part-${jobId}`;
   for (const folder of new Set(folders)) {
@@ -39,7 +56,7 @@ export async function clearAttempt(jobId: string, folders: readonly string[], fi
       removed.push(final);
     }
   }
-  return { killed, removed };
+  return { killed, removed, domains };
 }
 
 /** Kills (SIGKILL, whole groups) what still works for a job whose runner died; returns the pids. */

@@ -267,16 +267,18 @@ export class BatchRunner {
       if (this.options.retryFailed) await this.retry([rt.vm.name]);
       return;
     }
-    await this.clearInterrupted(rt, rec.jobId, rec.finals);
+    await this.clearInterrupted(rt, rec.jobId, rec.jobDir ?? null, rec.finals);
     await this.append({ t: 'vm-end', vm: rt.vm.name, jobId: rec.jobId, state: 'interrupted', at: this.iso() });
     Object.assign(rt.row, { state: 'queued', stage: null, stageLabel: null });
     this.touch(rt);
   }
 
-  private async clearInterrupted(rt: VmRuntime, jobId: string, finals: readonly string[]): Promise<void> {
+  private async clearInterrupted(rt: VmRuntime, jobId: string, jobDir: string | null, finals: readonly string[]): Promise<void> {
     const s = rt.vm.settings;
-    const left = await clearAttempt(jobId, [s.destination, ...Object.values(s.storage)], finals, !s.overwrite);
-    if (left.killed.length + left.removed.length > 0) await this.append({ t: 'vm-cleared', vm: rt.vm.name, jobId, killed: left.killed, removed: left.removed, at: this.iso() });
+    const left = await clearAttempt({ jobId, jobDir, tools: this.deps.tools }, [s.destination, ...Object.values(s.storage)], finals, !s.overwrite);
+    if (left.killed.length + left.removed.length + left.domains.length > 0) {
+      await this.append({ t: 'vm-cleared', vm: rt.vm.name, jobId, killed: left.killed, removed: left.removed, ...(left.domains.length ? { domains: left.domains } : {}), at: this.iso() });
+    }
   }
 
   /** Host and datastores of the vCenter VMs, for the per-host and per-datastore limits. */
@@ -367,7 +369,7 @@ export class BatchRunner {
         await this.end(rt, { state: 'done', jobId, outputs: outputsOf(summary.result), durationMs });
       } else if (summary.state === 'cancelled') {
         if (rt.interruptRequested && !rt.cancelRequested) {
-          await this.clearInterrupted(rt, jobId, rt.record.finals);
+          await this.clearInterrupted(rt, jobId, rt.record.jobDir, rt.record.finals);
           await this.end(rt, { state: 'interrupted', jobId, durationMs });
         } else {
           await this.end(rt, { state: 'cancelled', jobId, durationMs });

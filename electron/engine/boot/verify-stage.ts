@@ -211,10 +211,18 @@ interface Attempt {
   domainName: string;
 }
 
+/** The throwaway domain's name for a job's boot attempt (a second attempt falls back from KVM to TCG). */
+export function verificationDomainName(jobId: string, attempt: number): string {
+  return `h2k-verify-${jobId}`.slice(0, 60) + (attempt > 1 ? `-${attempt}` : '');
+}
+
+/** The accelerator plan holds at most KVM then TCG: two attempts, two possible domain names. */
+export const VERIFY_ATTEMPTS_MAX = 2;
+
 async function bootOnce(input: BootOnceInput): Promise<Attempt> {
   const { req, ctx, accelerator, evidenceDir, scratch, attempt } = input;
   const virshCtx: VirshContext = { tools: ctx.tools, signal: ctx.signal };
-  const domainName = `h2k-verify-${ctx.jobId}`.slice(0, 60) + (attempt > 1 ? `-${attempt}` : '');
+  const domainName = verificationDomainName(ctx.jobId, attempt);
   const overlay = join(scratch, `overlay-${attempt}.qcow2`);
   const nvram = join(scratch, `VARS-${attempt}.fd`);
   const serialLog = join(evidenceDir, 'serial.log');

@@ -7,6 +7,7 @@ import { thisHost } from './host';
 import { planDomain } from './plan';
 import type { PlanHost } from './plan';
 import { undefineDomainByName } from './virsh';
+import { forgetDefined, recordDefined } from '../pipeline/leftover-domains';
 
 export interface DefineStageInput {
   plan: DomainPlanRequest;
@@ -42,11 +43,14 @@ export function createDefineStage(host: (tools: ToolRunner) => Promise<PlanHost>
         ...(input.imagesDir ? { imagesDir: input.imagesDir } : {}),
         workDir: ctx.jobDir,
       });
+      // Should this process die before the job ends, a resume undoes the definition from this record.
+      await recordDefined(ctx.jobDir, result);
       ctx.cleanup.onFailure(`undefine ${result.name} and put its disks back`, async () => {
         // The job's signal is aborted by now: these run on their own.
         const own = { tools: ctx.tools, log: ctx.log };
         await undefineDomainByName(own, connection, result.name, { nvram: result.domain.firmware.type === 'uefi' });
         await putDisksBack(own, result.disks);
+        await forgetDefined(ctx.jobDir);
       });
       return { ...result, plan };
     },

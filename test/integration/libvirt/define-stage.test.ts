@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { defineStage } from '../../../electron/engine/libvirt/define-stage';
 import type { DefineStageInput, DefineStageOutput } from '../../../electron/engine/libvirt/define-stage';
 import { undefineDomain } from '../../../electron/engine/libvirt/define';
 import { domainNames } from '../../../electron/engine/libvirt/virsh';
+import { clearAttempt } from '../../../electron/engine/batch/leftovers';
+import { verificationDomainName } from '../../../electron/engine/boot/verify-stage';
 import { ensureLibvirtd } from '../../support/libvirtd';
 import type { LibvirtdHandle } from '../../support/libvirtd';
 
@@ -78,7 +80,7 @@ describe('define stage', () => {
     const name = `${prefix}-undo`;
     const disk = await newDisk(name);
     const failing: Stage<void, never> = { id: 'verify-boot', label: 'fails', run: () => fail('INTERNAL', 'a later stage failed', '') };
-    const { state } = await runJob(async (job) => {
+    const { state, jobDir } = await runJob(async (job) => {
       const defined = await job.runStage(defineStage, input(name, disk));
       expect(existsSync(disk)).toBe(false); // it was moved
       await job.runStage(failing, undefined);
@@ -88,5 +90,39 @@ describe('define stage', () => {
     expect(await domainNames({ tools }, 'qemu:///system')).not.toContain(name);
     expect(existsSync(disk)).toBe(true);
     expect(existsSync(join(work, 'images', `${name}.qcow2`))).toBe(false);
+    expect(existsSync(join(jobDir, 'domain-defined.json'))).toBe(false);
+  });
+
+  it("a resume undoes what a killed job left in libvirt: its verification domain stopped, its domain undefined, its disk put back (issue 13)", async () => {
+    const name = `${prefix}-killed`;
+    const disk = await newDisk(name);
+    // The job's process "dies" after define: no failure cleanup runs, only the stage's record is left.
+    const { state, jobDir } = await runJob((job) => job.runStage(defineStage, input(name, disk)));
+    expect(state).toBe('succeeded');
+    expect(existsSync(join(jobDir, 'domain-defined.json'))).toBe(true);
+    const jobId = jobDir.split('/').at(-1)!;
+    // ...while its throwaway verification domain was booting (an empty machine: SeaBIOS, no disk).
+    const verifier = verificationDomainName(jobId, 1);
+    const xml = join(work, `${verifier}.xml`);
+    await writeFile(
+      xml,
+      `<domain type='qemu'><name>${verifier}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os><devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices></domain>\n`,
+    );
+    await tools.run('virsh', ['-c', 'qemu:///system', 'create', xml]);
+    expect(await domainNames({ tools }, 'qemu:///system')).toEqual(expect.arrayContaining([name, verifier]));
+
+    const left = await clearAttempt({ jobId, jobDir, tools }, [work], [], false);
+    expect(left.domains).toEqual([
+      `stopped the verification domain ${verifier} (qemu:///system)`,
+      `undefined the domain ${name} (qemu:///system)`,
+      `put back ${disk} (was moved to ${join(work, 'images', `${name}.qcow2`)})`,
+    ]);
+    const names = await domainNames({ tools }, 'qemu:///system');
+    expect(names).not.toContain(name);
+    expect(names).not.toContain(verifier);
+    expect(existsSync(disk)).toBe(true);
+    expect(existsSync(join(work, 'images', `${name}.qcow2`))).toBe(false);
+    // Cleared once: a second resume finds nothing to undo.
+    expect((await clearAttempt({ jobId, jobDir, tools }, [work], [], false)).domains).toEqual([]);
   });
 });
