@@ -94,6 +94,17 @@ describe('storage', () => {
     expect(usageRows(noOs)).toEqual([expect.objectContaining({ device: '/dev/sda1', type: 'ext4', level: 'ok' })]);
   });
 
+  it('shows "full" exactly where the inspection found too little free space, whatever the bytes (issue 14: the findings own the thresholds)', () => {
+    const fs = linux.filesystems[0]!;
+    const withFree = (free: number, findings: InspectionReport['findings']): InspectionReport => ({ ...linux, filesystems: [{ ...fs, free, used: fs.size! - free }], findings });
+    const lowFinding = linux.findings.find((f) => f.code === 'LOW_FREE_SPACE')!;
+    // 96 MiB free on /: below the findings' 100 MiB, a blocker, so the bar is full.
+    expect(usageRows(withFree(96 * 2 ** 20, [lowFinding]))[0]!.level).toBe('full');
+    // 60 MiB free on a 512 MiB /boot: no finding (its threshold is 50 MiB), so not "full" on bytes alone (88 % used: high).
+    const boot = { ...fs, mountpoint: '/boot', size: 512 * 2 ** 20, free: 60 * 2 ** 20, used: 452 * 2 ** 20 };
+    expect(usageRows({ ...linux, filesystems: [boot], findings: [] })[0]!.level).toBe('high');
+  });
+
   it('draws a disk to scale, leaving out alignment gaps', () => {
     const [segment, ...rest] = diskSegments(linux.disks[0]!, linux.filesystems);
     expect(rest).toEqual([]);

@@ -75,6 +75,7 @@ export interface UsageRow {
 
 /** File systems with a known size, for the usage chart (swap and unmountable ones have none). */
 export function usageRows(report: InspectionReport): UsageRow[] {
+  const lowFree = lowFreeDevices(report);
   return report.filesystems.map((f) => {
     const known = f.size !== null && f.size > 0 && f.used !== null;
     const percent = known ? Math.min(100, Math.max(0, (f.used! / f.size!) * 100)) : null;
@@ -87,16 +88,18 @@ export function usageRows(report: InspectionReport): UsageRow[] {
       used: f.used,
       free: f.free,
       usedPercent: percent === null ? null : Math.round(percent * 10) / 10,
-      level: percent === null ? 'unknown' : lowFree(f) || percent > 95 ? 'full' : percent > 85 ? 'high' : 'ok',
+      level: lowFree.has(f.device) ? 'full' : percent === null ? 'unknown' : percent > 95 ? 'full' : percent > 85 ? 'high' : 'ok',
     };
   });
 }
 
-/** Below 100 MB free the repairs (a new initramfs, drivers) have no room: the findings' threshold. */
-const LOW_FREE_BYTES = 100 * 1000 * 1000;
-
-function lowFree(f: Filesystem): boolean {
-  return (f.mountpoint === '/' || f.mountpoint === '/boot') && f.free !== null && f.free < LOW_FREE_BYTES;
+/**
+ * The file systems the inspection found too full for repairs (its low-free-space findings name
+ * them). The findings own the thresholds: the bar shows "full" exactly where a finding says so.
+ */
+function lowFreeDevices(report: InspectionReport): Set<string> {
+  const low = report.findings.filter((f) => f.code === 'LOW_FREE_SPACE' || f.code === 'LOW_FREE_SPACE_BOOT');
+  return new Set(low.flatMap((f) => f.evidence.map((e) => e.device).filter((d): d is string => !!d)));
 }
 
 function letterOf(report: InspectionReport, f: Filesystem): string | null {
