@@ -12,6 +12,7 @@ import type {
 } from '../../../shared/contract/models/inspection';
 import { deviceStyle, isOptionalMount, isUnstableStyle } from '../guest/linux/fstab';
 import { driverBootsDisk, VIRTIO_STORAGE } from './windows/facts';
+import { formatBytes } from '../../../shared/format';
 
 /**
  * Migration findings: pure rules over the facts. Each rule has a stable code (scripts and the
@@ -62,16 +63,6 @@ function finding(code: string, severity: Finding['severity'], title: string, exp
   return { code, severity, title, explanation, evidence, fix: { ...fix }, osRoot };
 }
 
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
 
 type Rule = (facts: FindingFacts) => Finding[];
 

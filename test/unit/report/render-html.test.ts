@@ -173,7 +173,7 @@ describe('SVG pieces', () => {
     [512, '512 B'],
     [1536, '1.5 KiB'],
     [3 * 1024 * MiB, '3.0 GiB'],
-    [200 * MiB, '200 MiB'],
+    [200 * MiB, '200.0 MiB'], // as the wizard and the CLI say it (one formatBytes, issue 14)
     [null, '—'],
   ])('formats %s bytes as %s', (bytes, text) => {
     expect(formatBytes(bytes)).toBe(text);
