@@ -41,7 +41,8 @@ interface Pending {
 
 /** SeaBIOS's last words before it jumps into the disk's boot code. */
 const HANDOVER = /Booting from Hard Disk/;
-const MILESTONE_ORDER: readonly MilestoneKind[] = ['firmware', 'bootloader', 'kernel', 'init', 'login'];
+/** The milestones in the order a boot reaches them (the progress bar counts them as steps). */
+export const MILESTONE_ORDER: readonly MilestoneKind[] = ['firmware', 'bootloader', 'kernel', 'init', 'login'];
 const MAX_KEPT_LINES = 5000;
 const MAX_LINE_LENGTH = 300;
 

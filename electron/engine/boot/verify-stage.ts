@@ -17,7 +17,7 @@ import { closedFolderFor, qemuIdentityFor } from '../libvirt/host';
 import type { VirshContext } from '../libvirt/virsh';
 import { agentPing, createFromFile, destroyDomain, domainState } from '../libvirt/virsh';
 import '../libvirt/error-codes';
-import { BootClassifier } from './classify';
+import { BootClassifier, MILESTONE_ORDER } from './classify';
 import { ConsoleScreen } from './console-screen';
 import type { BootOutcome } from './classify';
 import { fileFacts, readDiskChain, restoreOwnership, untouched } from './disk';
@@ -61,8 +61,6 @@ const AGENT_EARLIEST_MS = 30_000;
 
 /** Set once KVM failed to run a guest in this process: later verifications go straight to TCG. */
 let kvmFailedHere = false;
-
-const MILESTONE_STEPS = ['firmware', 'bootloader', 'kernel', 'init', 'login'] as const;
 
 /**
  * Boots a throwaway copy-on-write overlay of a converted disk as a transient libvirt domain with
@@ -352,8 +350,8 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
     const furthest = classifier.milestones.at(-1);
     if (fresh.length > 0 && furthest) {
       // Milestones reached, as steps of the boot (no bytes move): the next one is the step under way.
-      const reached = MILESTONE_STEPS.indexOf(furthest.kind) + 1;
-      ctx.progressSnapshot({ unit: 'steps', fraction: reached / MILESTONE_STEPS.length, bytesDone: reached, bytesTotal: MILESTONE_STEPS.length, bytesPerSecond: null, etaSeconds: null, item: furthest.kind });
+      const reached = MILESTONE_ORDER.indexOf(furthest.kind) + 1;
+      ctx.progressSnapshot({ unit: 'steps', fraction: reached / MILESTONE_ORDER.length, bytesDone: reached, bytesTotal: MILESTONE_ORDER.length, bytesPerSecond: null, etaSeconds: null, item: furthest.kind });
     }
   };
 
