@@ -6,21 +6,24 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepairRecord } from '../../shared/contract/models/repair';
 import { repairGuest } from '../fixtures/debian/repair-variants';
-import type { RepairGuest } from '../fixtures/debian/repair-variants';
+import { windowsGuests } from '../fixtures/index';
+import { LocalToolRunner } from '../../electron/engine/core/tool-runner';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
 import { launchChromium, saveArtifact } from '../support/browser';
 import type { Browser } from '../support/browser';
+import { writePhonyVirtioWin, writePhonyVirtioWinIso } from '../support/virtio-win';
 
 /**
  * The Repair step as an administrator meets it, in Debian's Chromium through the bridge: a
  * Debian guest whose fstab and kernel command line name /dev/sdX is converted; the job stops
  * at the plan, shown fix by fix with its diff and commands; one fix is unchecked and stays
  * out; the others are applied; the outcome and the re-checked findings are shown, then the
- * Result step and the report's Repairs tab. Runnable alone.
+ * Result step and the report's Repairs tab. Then a Windows Server 2019 disk with a virtio-win
+ * ISO: the registry changes and first-boot actions are shown before they are written. Each
+ * test runs alone (each builds the fixture it needs and starts from a fresh page).
  */
 
-let guest: RepairGuest;
 let work: string;
 let outDir: string;
 let home: string;
@@ -30,13 +33,17 @@ let page: Page;
 const pageProblems: string[] = [];
 
 beforeAll(async () => {
-  guest = await repairGuest('sdx-gpt');
   work = await mkdtemp(join(tmpdir(), 'hyper2kvm-e2e-repair-'));
   await chmod(work, 0o755);
   outDir = join(work, 'out');
   home = join(work, 'home');
   bridge = await startBridgeProcess({ home, outDir });
   browser = await launchChromium({ width: 1400, height: 1000 });
+});
+
+/** A fresh page on the wizard's first step (a new page: the same URL again would not reload). */
+async function openWizard(): Promise<void> {
+  await page?.close();
   page = await browser.context.newPage();
   page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -44,7 +51,12 @@ beforeAll(async () => {
   });
   await page.goto(bridge.openUrl);
   await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
-});
+}
+
+/** The job folder of the newest job (job ids sort by their start time). */
+function newestJobDir(): string {
+  return join(home, 'jobs', readdirSync(join(home, 'jobs')).filter((n) => /^\d{8}-/.test(n)).sort().at(-1)!);
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -54,6 +66,8 @@ afterAll(async () => {
 
 describe('the Repair step in Chromium through the bridge', () => {
   it('shows the plan as diffs, applies the chosen fixes, and shows what was done', async () => {
+    const guest = await repairGuest('sdx-gpt');
+    await openWizard();
     await page.getByTestId('source-path').fill(guest.vmdk);
     await page.getByTestId('source-path-use').click();
     await page.getByTestId('plan-summary').waitFor({ timeout: 60_000 });
@@ -96,8 +110,7 @@ describe('the Repair step in Chromium through the bridge', () => {
     saveArtifact('repair-outcome.png', await page.screenshot({ fullPage: true }));
 
     // The job record has every change with its hashes; the left-out fix is said as such.
-    // Job ids sort by their start time: the newest is this conversion.
-    const jobDir = join(home, 'jobs', readdirSync(join(home, 'jobs')).sort().at(-1)!);
+    const jobDir = newestJobDir();
     const record = RepairRecord.parse(JSON.parse(readFileSync(join(jobDir, 'repair.json'), 'utf8')));
     expect(record.fixes.find((f) => f.id === 'remove-vmware-tools')).toMatchObject({ applied: false, status: 'skipped' });
     expect(record.fixes.find((f) => f.id === 'fstab-use-uuid')!.changes[0]!.beforeSha256).toMatch(/^[0-9a-f]{64}$/);
@@ -114,5 +127,49 @@ describe('the Repair step in Chromium through the bridge', () => {
     expect(await page.getByTestId('report-repair').innerText()).toContain('Name file systems by UUID in fstab and crypttab');
     expect(pageProblems).toEqual([]);
   }, 1_200_000 /* a conversion, an appliance, grub-mkconfig under TCG: minutes on a busy machine */);
-});
 
+  it('a Windows guest: virtio storage made boot-start, shown as registry changes and first-boot actions before anything is written (issue 12)', async () => {
+    const win2019 = (await windowsGuests()).find((g) => g.id === 'win2019')!;
+    const source = join(work, 'win2019.vmdk');
+    await new LocalToolRunner().run('qemu-img', ['convert', '-f', 'raw', '-O', 'vmdk', win2019.raw, source]);
+    const iso = await writePhonyVirtioWinIso(await writePhonyVirtioWin(join(work, 'virtio-win')), join(work, 'virtio-win.iso'));
+    await openWizard();
+    await page.getByTestId('source-path').fill(source);
+    await page.getByTestId('source-path-use').click();
+    await page.getByTestId('plan-summary').waitFor({ timeout: 60_000 });
+    await page.getByTestId('to-options').click();
+    expect(await page.getByTestId('repair-option').isChecked()).toBe(true);
+    await page.getByTestId('virtio-win-option').fill(iso);
+    await page.locator('[data-testid="start"]:not([disabled])').waitFor({ timeout: 30_000 });
+    await page.getByTestId('start').click();
+
+    await page.getByTestId('repair-review').waitFor({ timeout: 400_000 });
+    const drivers = page.locator('[data-testid="repair-fix"][data-fix="install-virtio-drivers"]');
+    expect(await drivers.getAttribute('data-status')).toBe('planned');
+    // The SYSTEM hive's edits, row by row: viostor starts at boot (0) where it did not exist.
+    await drivers.getByTestId('repair-registry').getByRole('button').first().click();
+    const rows = await drivers.getByTestId('repair-registry-row').allInnerTexts();
+    expect(rows.find((r) => /Services\\viostor\s/.test(r) && /\bStart\b/.test(r))).toContain('0x00000000 (0)');
+    // The driver files come from the ISO, and Windows is told to install them at its first boot.
+    expect(await drivers.locator('[data-testid="repair-change"][data-path="/Windows/System32/drivers/viostor.sys"]').count()).toBe(1);
+    await drivers.getByTestId('repair-firstboot').first().getByRole('button').click();
+    expect(await drivers.getByTestId('repair-firstboot').first().innerText()).toContain('viostor.inf');
+    saveArtifact('repair-windows-review.png', await page.screenshot({ fullPage: true }));
+
+    await page.getByTestId('repair-apply').click();
+    const outcome = page.getByTestId('repair-outcome');
+    await outcome.waitFor({ timeout: 400_000 });
+    expect(await outcome.getAttribute('data-applied')).toBe('true');
+    expect(await page.getByTestId('repair-headline').innerText()).toMatch(/Repaired: 5 fixes, \d+ file changes?\. Checked again: 0 blockers/);
+    const applied = await Promise.all((await page.getByTestId('repair-applied').all()).map((el) => el.getAttribute('data-fix')));
+    expect([...applied].sort()).toEqual(['enable-guest-agent', 'enable-sata-driver', 'install-virtio-drivers', 'reapply-static-addresses', 'remove-vmware-tools']);
+    saveArtifact('repair-windows-outcome.png', await page.screenshot({ fullPage: true }));
+
+    const record = RepairRecord.parse(JSON.parse(readFileSync(join(newestJobDir(), 'repair.json'), 'utf8')));
+    expect(record.fixes.find((f) => f.id === 'install-virtio-drivers')!.changes.find((c) => c.path === '/Windows/System32/config/SYSTEM')!.backup).toBe('/Windows/System32/config/SYSTEM.hyper2kvm-orig');
+    await page.getByTestId('repair-continue').click();
+    await page.getByTestId('result').waitFor();
+    expect(await page.getByTestId('conversion-repair').getAttribute('data-applied')).toBe('true');
+    expect(pageProblems).toEqual([]);
+  }, 1_200_000);
+});
