@@ -21,7 +21,7 @@ import type { MoRef, XmlNode } from './xml';
  * rest of the inventory (host names, datastores, networks, folders) comes in an InventoryIndex.
  */
 
-/** The VM properties a listing asks for (vsphere.md item 4). */
+/** The VM properties a full listing asks for: what a VM's details and the pre-flight rules read. */
 export const VM_PROPERTIES = [
   'name',
   'config.uuid',

@@ -7,8 +7,8 @@ import { vcenterFeature } from '../features/vcenter';
 
 /**
  * The app's features, in navigation order. Each brings its own page and, optionally, a
- * `start` that wires it to the engine once (event subscriptions). Inspection reports, boot
- * verification and vCenter join this list as they land.
+ * `start` that wires it to the engine once (event subscriptions). A new feature (a source, a
+ * tool page) is a folder under features/ that exports one of these and is added below.
  */
 export interface Feature {
   id: string;
