@@ -202,14 +202,17 @@ describe('vCenter faults against the real simulator', () => {
       const slow = await proxy({ bytesPerSecond: 60 * MB });
       const { connectionId } = await env.login(`127.0.0.1:${slow.port}`);
       const dir = outDir('session');
-      let ended = false;
+      let ending: Promise<string[]> | null = null;
       const { end, result } = await migrate(env, connectionId, await vmIdByName(env.client, connectionId, 'DC0_H0_VM1'), { outDir: dir }, (event) => {
-        if (ended || transferFraction(event) < 0.3) return;
-        ended = true;
-        void endOtherSessions(env);
+        if (ending || transferFraction(event) < 0.3) return;
+        ending = endOtherSessions(env);
       });
       if (end.type === 'failed') throw new Error(JSON.stringify(end.error));
-      expect(ended).toBe(true);
+      // The session the transfer used was really ended mid-way...
+      const endedKeys = await (ending as Promise<string[]> | null);
+      expect(endedKeys?.length).toBeGreaterThan(0);
+      // ...and the job logged in again: a session the simulator did not have before is there now.
+      expect((await otherSessionKeys(env)).filter((k) => !endedKeys!.includes(k)).length).toBeGreaterThan(0);
       expect(await sameImage(result!.outputs[0]!.path, disk.raw)).toBe(true);
       // The connection is usable afterwards: calls log in again by themselves.
       expect((await env.client.call('vcenter.vm', { connectionId, name: 'DC0_H0_VM1' })).vm.powerState).toBe('poweredOff');
@@ -283,14 +286,20 @@ describe('vCenter faults against the real simulator', () => {
   });
 });
 
-/** Ends every session of the simulator but the admin's (what an administrator or an idle timeout does). */
-async function endOtherSessions(env: VcenterEnv): Promise<void> {
+/** The keys of the simulator's sessions other than the admin's. */
+async function otherSessionKeys(env: VcenterEnv): Promise<string[]> {
   const manager = env.admin.serviceContent.sessionManager;
   const content = await env.admin.withRelogin((raw) => retrieveOne(raw, env.admin.serviceContent.propertyCollector, manager, ['sessionList']));
-  const keys = arrayItems(content?.props.get('sessionList'))
+  return arrayItems(content?.props.get('sessionList'))
     .map((s) => textOf(s, 'key')?.trim())
     .filter((k): k is string => k !== undefined && k !== env.admin.sessionKey);
+}
+
+/** Ends every session of the simulator but the admin's (what an administrator or an idle timeout does); returns their keys. */
+async function endOtherSessions(env: VcenterEnv): Promise<string[]> {
+  const keys = await otherSessionKeys(env);
   if (keys.length > 0) await env.admin.terminateSessions(keys);
+  return keys;
 }
 
 /** A second engine on the same simulator and folders: what the app is after a restart. */
