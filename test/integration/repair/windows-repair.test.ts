@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,8 +15,9 @@ import { placeholder, writePhonyVirtioWin, writePhonyVirtioWinIso } from '../../
 /**
  * Windows repair for real, through the CLI: the phony Server 2019 disk (as a VMware VMDK) is
  * converted with --repair and a phony virtio-win ISO, in one appliance (inspect → plan → apply
- * through ntfs-3g → re-inspect → plan again → commit); and the hibernated Windows 10 variant is
- * refused by `repair`. Two appliance launches for the file.
+ * through ntfs-3g → re-inspect → plan again → commit); the Windows 10 and 7 disks repaired by
+ * `repair` (each version registers its boot driver its own way); and the hibernated Windows 10
+ * variant is refused by `repair`. Four appliance launches for the file.
  */
 
 const tools = new LocalToolRunner();
@@ -94,6 +95,37 @@ describe('Windows repair', () => {
     const repairJson = JSON.parse(await readFile(join(dirname(run.result.recordPath as string), 'repair.json'), 'utf8')) as RepairRecord;
     expect(repairJson.fixes.map((f) => f.id)).toEqual(record.fixes.map((f) => f.id));
     expect(await sha256(source)).toBe(sourceHash);
+  });
+
+  it.each([
+    // id, the control set the guest boots from, how it registers boot devices
+    ['win10', 'ControlSet001', 'DriverDatabase'],
+    ['win7', 'ControlSet002', 'CriticalDeviceDatabase'],
+  ] as const)('repair on %s: viostor boot-start in %s, registered through the %s, the disk below untouched, nothing left to plan', async (id, controlSet, registration) => {
+    const guest = (await windowsGuests()).find((g) => g.id === id)!;
+    // The converted disk is a qcow2 over the fixture: the repair writes the qcow2, never the raw under it.
+    const disk = join(work, `${id}.qcow2`);
+    await tools.run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', guest.raw, disk]);
+    const below = statSync(guest.raw).mtimeMs;
+    const run = await runCliInProcess(['repair', disk, '--virtio-win', iso, '--json']);
+    expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    const jobDir = dirname(run.result.recordPath as string);
+    const record = JSON.parse(await readFile(join(jobDir, 'repair.json'), 'utf8')) as RepairRecord;
+    expect(record.applied).toBe(true);
+    expect(record.fixes.find((f) => f.id === 'install-virtio-drivers')?.applied).toBe(true);
+    expect(record.reinspected?.stillPlanned).toEqual([]);
+    const edited = join(jobDir, 'repair', 'SYSTEM.edited');
+    for (const service of ['viostor', 'vioscsi']) {
+      expect(await hivexget(edited, `${controlSet}\\Services\\${service}`, 'Start')).toBe('0');
+      expect(await hivexget(edited, `${controlSet}\\Services\\${service}`, 'ImagePath')).toBe(`system32\\drivers\\${service}.sys`);
+      expect(await hivexget(edited, `${controlSet}\\Services\\${service}`, 'StartOverride').catch(() => 'absent')).toBe('absent');
+    }
+    if (registration === 'CriticalDeviceDatabase') {
+      expect(await hivexget(edited, `${controlSet}\\Control\\CriticalDeviceDatabase\\pci#ven_1af4&dev_1001&subsys_00021af4&rev_00`, 'Service')).toBe('viostor');
+    } else {
+      expect(await hivexget(edited, 'DriverDatabase\\DriverPackages\\hyper2kvm-viostor.inf_0\\Configurations\\viostor_conf', 'Service')).toBe('viostor');
+    }
+    expect(statSync(guest.raw).mtimeMs).toBe(below);
   });
 
   it('repair refuses a hibernated Windows with the reason and what to do, and writes nothing', async () => {
