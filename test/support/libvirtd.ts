@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCommand } from '../../electron/engine/core/tool-runner';
 
@@ -9,9 +10,10 @@ import { runCommand } from '../../electron/engine/core/tool-runner';
  * start the daemons by hand: virtlogd first (without it every domain start fails with "Failed to
  * connect socket to '/run/libvirt/virtlogd-sock'"), then libvirtd with an absolute pid file.
  *
- * A daemon that was already running is left alone. One we started is stopped again by `release`,
- * unless domains are still running on it (then somebody else is using it, and killing it would
- * pull the floor from under them).
+ * A daemon that was already running is left alone. One we started lives until the end of the
+ * test run (stopTestDaemons, from the run's global teardown): test files in both lanes of the run
+ * (integration and e2e, separate processes) use it at the same time, and one file stopping it
+ * when it is done would pull the floor from under another.
  */
 
 const LIBVIRTD = '/usr/sbin/libvirtd';
@@ -22,7 +24,7 @@ const VIRTLOGD_PID = '/run/hyper2kvm-test-virtlogd.pid';
 const VIRTLOGD_SOCKET = '/run/libvirt/virtlogd-sock';
 
 export interface LibvirtdHandle {
-  /** Which daemons this process started (and will stop on release). */
+  /** Which daemons this process started (stopped at the end of the run, not on release). */
   readonly started: { libvirtd: boolean; virtlogd: boolean };
   release(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export interface LibvirtdHandle {
 let current: Promise<LibvirtdHandle> | null = null;
 let users = 0;
 
-/** Idempotent within a test process: every caller gets the same handle; the last release stops. */
+/** Idempotent within a test process: every caller gets the same handle. */
 export async function ensureLibvirtd(): Promise<LibvirtdHandle> {
   users += 1;
   current ??= start();
@@ -43,26 +45,43 @@ async function start(): Promise<LibvirtdHandle> {
     await runCommand(VIRTLOGD, ['-d', '-p', VIRTLOGD_PID]);
     await waitFor(() => existsSync(VIRTLOGD_SOCKET), 'virtlogd socket');
     started.virtlogd = true;
+    markStartedByThisRun(VIRTLOGD_PID);
   }
   if (!(await libvirtdAnswers())) {
     await runCommand(LIBVIRTD, ['-d', '-p', LIBVIRTD_PID]);
     await waitForAsync(libvirtdAnswers, 'libvirtd on qemu:///system');
     started.libvirtd = true;
+    markStartedByThisRun(LIBVIRTD_PID);
   }
 
   return {
     started,
-    async release() {
+    release() {
       users -= 1;
-      if (users > 0) return;
-      current = null;
-      if (started.libvirtd) {
-        if (await domainsRunning()) return;
-        await stopByPidFile(LIBVIRTD_PID);
-      }
-      if (started.virtlogd) await stopByPidFile(VIRTLOGD_PID);
+      if (users === 0) current = null;
+      return Promise.resolve();
     },
   };
+}
+
+/**
+ * Which daemons this test run started is noted in the run's scratch root (shared by its workers),
+ * so that the run's end stops only those: not a daemon another run, or the machine, started.
+ */
+function startedMarker(pidFile: string, root = process.env.HYPER2KVM_TEST_SCRATCH): string | null {
+  return root ? join(root, `started-${basename(pidFile)}`) : null;
+}
+
+function markStartedByThisRun(pidFile: string): void {
+  const marker = startedMarker(pidFile);
+  if (marker) writeFileSync(marker, `${readPid(pidFile) ?? ''}\n`);
+}
+
+/** Stops the daemons this run's tests started, at the end of the run (its scratch root says which). */
+export async function stopTestDaemons(root: string): Promise<void> {
+  for (const pidFile of [LIBVIRTD_PID, VIRTLOGD_PID]) {
+    if (existsSync(startedMarker(pidFile, root)!)) await stopByPidFile(pidFile);
+  }
 }
 
 async function libvirtdAnswers(): Promise<boolean> {
@@ -82,15 +101,6 @@ function virtlogdAlive(): boolean {
     if (pid !== null && processAlive(pid)) return true;
   }
   return false;
-}
-
-async function domainsRunning(): Promise<boolean> {
-  try {
-    const { stdout } = await runCommand(VIRSH, ['-c', 'qemu:///system', 'list', '--name']);
-    return stdout.trim().length > 0;
-  } catch {
-    return false;
-  }
 }
 
 async function stopByPidFile(pidFile: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopTestDaemons } from './libvirtd';
 
 /**
  * vitest globalSetup: each run gets its own temporary root, and TMPDIR points there for the test
@@ -59,8 +60,11 @@ export function setup(): void {
   process.env.LIBGUESTFS_CACHEDIR ??= '/var/tmp';
 }
 
-export function teardown(): void {
-  if (!root || !existsSync(root)) return;
+export async function teardown(): Promise<void> {
+  if (!root) return;
+  // Daemons the tests started live for the whole run (both lanes share them): stopped here.
+  await stopTestDaemons(root);
+  if (!existsSync(root)) return;
   try {
     rmSync(root, { recursive: true, force: true, maxRetries: 3 });
   } catch (error) {
