@@ -12,7 +12,7 @@ import { EngineFailure, cancelledError, fail } from '../core/errors';
 import type { Stage, StageContext } from '../core/stage';
 import { createDomainXml } from '../libvirt/domain-xml-create';
 import { requireOvmf } from '../libvirt/firmware';
-import { kvmDevicePresent } from '../core/accel';
+import { kvmDevicePresent, kvmGuestFailure, noteKvmGuestFailure } from '../core/accel';
 import { closedFolderFor, qemuIdentityFor } from '../libvirt/host';
 import type { VirshContext } from '../libvirt/virsh';
 import { agentPing, createFromFile, destroyDomain, domainState } from '../libvirt/virsh';
@@ -59,8 +59,6 @@ const EXCERPT_LINES = 30;
 /** The guest agent can only answer once userspace runs: before that a ping only costs a virsh. */
 const AGENT_EARLIEST_MS = 30_000;
 
-/** Set once KVM failed to run a guest in this process: later verifications go straight to TCG. */
-let kvmFailedHere = false;
 
 /**
  * Boots a throwaway copy-on-write overlay of a converted disk as a transient libvirt domain with
@@ -96,6 +94,7 @@ async function verifyBoot(req: ResolvedVerifyBootRequest, ctx: StageContext, obs
   const notes: string[] = [];
   // auto: KVM first, TCG if KVM cannot run the guest (nested or limited KVM: an emulation failure,
   // or qemu refusing the CPU model). Once KVM failed, this process goes straight to TCG.
+  const kvmFailedHere = kvmGuestFailure() !== null;
   const plan: BootAccelerator[] = req.accelerator === 'tcg' || !kvm ? ['tcg'] : req.accelerator === 'kvm' ? ['kvm'] : kvmFailedHere ? ['tcg'] : ['kvm', 'tcg'];
   if (req.accelerator === 'auto' && kvm && kvmFailedHere) notes.push('KVM is skipped: it could not run a guest earlier in this session; software emulation (TCG) is used.');
 
@@ -135,13 +134,13 @@ async function verifyBoot(req: ResolvedVerifyBootRequest, ctx: StageContext, obs
       attempt = await bootOnce({ req, ctx, observer, tuning, accelerator, chainFormat: chain.format, diskPath, before, evidenceDir, scratch, timeoutSeconds: timeoutFor(accelerator), attempt: i + 1 });
     } catch (error) {
       if (!(more && error instanceof EngineFailure && error.value.code === 'BOOT_START_FAILED')) throw error;
-      kvmFailedHere = true;
+      noteKvmGuestFailure(error.value.message);
       notes.push(`KVM could not start the guest (${error.value.message}); it was verified with software emulation (TCG) instead.`);
       ctx.log('warn', 'KVM could not start the guest: verifying with software emulation (TCG) instead.');
       continue;
     }
     if (more && attempt.outcome.reason === 'hypervisor-error') {
-      kvmFailedHere = true;
+      noteKvmGuestFailure(attempt.outcome.detail);
       notes.push(`KVM could not run this guest (${attempt.outcome.detail}); it was verified again with software emulation (TCG).`);
       ctx.log('warn', 'KVM could not run the guest: verifying again with software emulation (TCG).');
       await rename(attempt.serialLog, join(evidenceDir, 'serial-kvm.log')).catch(() => undefined);

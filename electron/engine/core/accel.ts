@@ -42,6 +42,25 @@ export function kvmStatus(tools: ToolRunner, env: NodeJS.ProcessEnv = process.en
   return answer;
 }
 
+/**
+ * KVM passed the probe but could not run a real guest (boot verification saw the start fail or
+ * the guest stop on a hypervisor error): from then on this process uses TCG everywhere, and says
+ * why. Returns whether this is news (the first failure).
+ */
+export function noteKvmGuestFailure(detail: string): boolean {
+  if (guestFailure !== null) return false;
+  guestFailure = detail;
+  answer = Promise.resolve({ usable: false, reason: 'qemu-failed', detail: `KVM could not run a guest earlier in this process: ${detail}` });
+  return true;
+}
+
+/** The failure noted above, if any. */
+export function kvmGuestFailure(): string | null {
+  return guestFailure;
+}
+
+let guestFailure: string | null = null;
+
 const QMP_QUIT = '{"execute":"qmp_capabilities"}\n{"execute":"quit"}\n';
 
 async function probe(tools: ToolRunner, env: NodeJS.ProcessEnv): Promise<KvmStatus> {
