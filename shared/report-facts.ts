@@ -1,8 +1,9 @@
-import type { InspectionReport } from './contract/models/inspection';
+import type { InspectionReport, Severity } from './contract/models/inspection';
 
 /**
- * The OS identity of an inspection report as label/value rows, for both places that show it: the
- * report viewer and the self-contained HTML export must say the same thing about the same guest.
+ * What an inspection report says in words, for both places that show it: the report viewer and
+ * the self-contained HTML (and PDF) export must say the same thing about the same guest. Each
+ * keeps only its own colours and layout.
  */
 
 export type FactRow = [label: string, value: string];
@@ -46,4 +47,32 @@ export function osFacts(report: InspectionReport): FactRow[] {
     ['Other operating systems', report.operatingSystems.length > 1 ? report.operatingSystems.filter((o) => o.root !== os.root).map((o) => `${o.productName ?? o.type} on ${o.root ?? '?'}`).join(', ') : null],
   ];
   return rows.filter((r): r is [string, string | number] => r[1] !== null && r[1] !== undefined && r[1] !== '').map(([k, v]) => [k, String(v)]);
+}
+
+/** Finding groups' headings. */
+export const SEVERITY_LABEL: Record<Severity, string> = { blocker: 'Blockers', warning: 'Warnings', info: 'Information' };
+
+type Readiness = InspectionReport['summary']['readiness'];
+
+/** The verdict's words for each readiness. */
+export const VERDICT_TEXT: Record<Readiness, { label: string; text: string }> = {
+  ready: { label: 'Ready to migrate', text: 'Nothing stands in the way of running this guest on KVM.' },
+  'needs-repair': { label: 'Ready after repairs', text: 'hyper2kvm repairs what would break on KVM before the first boot.' },
+  blocked: { label: 'Blocked', text: 'Some problems need the administrator before this guest can be migrated.' },
+};
+
+/** A Linux guest's boot loader as label/value rows, leaving out what is unknown. */
+export function bootloaderFacts(report: InspectionReport): FactRow[] {
+  const bl = report.linux?.bootloader;
+  if (!bl) return [];
+  const rows: Array<[string, string | null | undefined]> = [
+    ['Kind', bl.kind],
+    ['Configuration', bl.configPath],
+    ['Defaults', bl.defaultsPath],
+    ['Kernel command line', bl.kernelCmdline],
+    ['VMware-specific parameters', bl.vmwareParams.join(' ') || 'none'],
+    ['Serial console', bl.serialConsole ? 'yes' : 'no'],
+    ['Firmware', firmwareText(report)],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== undefined && r[1] !== '');
 }

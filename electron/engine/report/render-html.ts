@@ -1,6 +1,6 @@
 import type { RepairRecord } from '../../../shared/contract/models/repair';
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
-import { osFacts, osTitle } from '../../../shared/report-facts';
+import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, osFacts, osTitle } from '../../../shared/report-facts';
 import { escapeHtml as e, formatBytes } from './escape';
 import { barChart, COLORS, partitionLayout, usageChart } from './svg';
 
@@ -19,11 +19,10 @@ export interface RenderOptions {
   expanded?: boolean;
 }
 
-const SEVERITY_LABEL: Record<Severity, string> = { blocker: 'Blockers', warning: 'Warnings', info: 'Information' };
 const READINESS: Record<InspectionReport['summary']['readiness'], { label: string; text: string; color: string }> = {
-  ready: { label: 'Ready to migrate', text: 'Nothing stands in the way of running this guest on KVM.', color: '#3e8635' },
-  'needs-repair': { label: 'Ready after repairs', text: 'hyper2kvm repairs what would break on KVM before the first boot.', color: '#f0ab00' },
-  blocked: { label: 'Blocked', text: 'Some problems need the administrator before this guest can be migrated.', color: '#c9190b' },
+  ready: { ...VERDICT_TEXT.ready, color: '#3e8635' },
+  'needs-repair': { ...VERDICT_TEXT['needs-repair'], color: '#f0ab00' },
+  blocked: { ...VERDICT_TEXT.blocked, color: '#c9190b' },
 };
 
 const CSS = `
@@ -258,14 +257,7 @@ function renderLinux(report: InspectionReport, options: RenderOptions): string {
     l.fstab.map((f) => [e(f.line), `<code>${e(f.spec)}</code>`, e(f.style), e(f.mountpoint), e(f.vfstype), e(f.options)]),
     'No /etc/fstab entries.',
   )}
-<h3>Boot loader</h3>${dl([
-    ['Kind', bl.kind],
-    ['Configuration', bl.configPath],
-    ['Kernel command line', bl.kernelCmdline],
-    ['VMware-specific parameters', bl.vmwareParams.join(' ') || 'none'],
-    ['Serial console', bl.serialConsole ? 'yes' : 'no'],
-    ['Defaults', bl.defaultsPath],
-  ])}${table(
+<h3>Boot loader</h3>${dl(bootloaderFacts(report))}${table(
     ['Entry', 'Kernel', 'Initramfs', 'Command line'],
     bl.entries.map((b) => [e(b.title), `<code>${e(b.kernel ?? '')}</code>`, `<code>${e(b.initrd ?? '')}</code>`, `<span class="mono">${e(b.cmdline)}</span>`]),
     'No boot entries found.',

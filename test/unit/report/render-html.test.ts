@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { bootloaderFacts, osFacts } from '../../../shared/report-facts';
+import { groupFindings, VERDICTS } from '../../../renderer/src/features/reports/report-model';
 import { evaluateFindings } from '../../../electron/engine/inspect/findings';
 import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
 import { escapeHtml, formatBytes } from '../../../electron/engine/report/escape';
@@ -191,5 +194,21 @@ describe('SVG pieces', () => {
   it('bars and usage rows carry escaped labels', () => {
     expect(barChart([{ label: '<b>', value: 2, color: '#000' }], 't')).toContain('&lt;b&gt;');
     expect(usageChart([{ label: 'x', size: null, used: null }], 't', formatBytes)).toContain('usage unknown');
+  });
+});
+
+describe('the HTML export says what the viewer says (issue 14)', () => {
+  // Real reports from inspection runs on the fixtures, the same ones the viewer's tests use.
+  const sample = (name: string): InspectionReport => InspectionReport.parse(JSON.parse(readFileSync(new URL(`../renderer/samples/${name}`, import.meta.url), 'utf8')));
+  it.each(['inspection-linux-legacy.json', 'inspection-win10-hibernated.json'])('%s: every identity and boot loader fact, the verdict and the finding groups', (name) => {
+    const report = sample(name);
+    const html = renderInspectionHtml(report);
+    // The viewer renders exactly these rows (shared/report-facts); the export must carry each one.
+    const rows = [...osFacts(report), ...bootloaderFacts(report)];
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [label, value] of rows) expect(html).toContain(`<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`);
+    expect(html).toContain(escapeHtml(VERDICTS[report.summary.readiness].label));
+    expect(html).toContain(escapeHtml(VERDICTS[report.summary.readiness].text));
+    for (const group of groupFindings(report.findings)) expect(html).toContain(escapeHtml(group.label));
   });
 });

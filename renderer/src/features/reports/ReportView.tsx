@@ -27,7 +27,7 @@ import { BootSection } from './BootSection';
 import { RepairRecordView } from '../repair';
 import { FindingsChart, PartitionLayout, UsageChart } from './charts';
 import { ExportBar } from './ExportBar';
-import { applicationColumns, countsText, driverRows, evidenceText, firmwareText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
+import { applicationColumns, bootloaderFacts, countsText, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
 import type { Column, FactRow, ServiceRow } from './report-model';
 import { closeReport, goBack, useReportsStore } from './store';
 import type { ReportOrigin } from './store';
@@ -317,18 +317,7 @@ function LinuxDetails({ report }: { report: InspectionReport }): ReactNode {
         empty="No /etc/fstab entries."
       />
       <Title headingLevel="h3">Boot loader</Title>
-      <Facts
-        rows={(
-          [
-            ['Kind', bl.kind],
-            ['Configuration', bl.configPath ?? ''],
-            ['Kernel command line', bl.kernelCmdline ?? ''],
-            ['VMware-specific parameters', bl.vmwareParams.join(' ') || 'none'],
-            ['Serial console', bl.serialConsole ? 'yes' : 'no'],
-            ['Firmware', firmwareText(report)],
-          ] as FactRow[]
-        ).filter(([, v]) => v)}
-      />
+      <Facts rows={bootloaderFacts(report)} />
       <SimpleTable
         label="Boot entries"
         head={['Entry', 'Kernel', 'Initramfs', 'Command line']}

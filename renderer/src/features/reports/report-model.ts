@@ -1,9 +1,9 @@
 import type { Application, DiskInfo, Evidence, Filesystem, Finding, InspectionReport, Readiness, Severity } from '../../../../shared/contract/models/inspection';
 import { formatBytes } from '../../../../shared/format';
-import { firmwareText, osFacts, osTitle } from '../../../../shared/report-facts';
+import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, firmwareText, osFacts, osTitle } from '../../../../shared/report-facts';
 import type { FactRow } from '../../../../shared/report-facts';
 
-export { firmwareText, osFacts, osTitle };
+export { bootloaderFacts, firmwareText, osFacts, osTitle };
 export type { FactRow };
 
 /**
@@ -13,7 +13,7 @@ export type { FactRow };
 
 export const SEVERITIES: readonly Severity[] = ['blocker', 'warning', 'info'];
 
-export const SEVERITY_LABEL: Record<Severity, string> = { blocker: 'Blockers', warning: 'Warnings', info: 'Information' };
+export { SEVERITY_LABEL };
 
 /** The colours of PatternFly's status palette, so charts and labels agree. */
 export const SEVERITY_COLOR: Record<Severity, string> = { blocker: '#c9190b', warning: '#f0ab00', info: '#2b9af3' };
@@ -26,9 +26,9 @@ export interface Verdict {
 }
 
 export const VERDICTS: Record<Readiness, Verdict> = {
-  ready: { label: 'Ready to migrate', text: 'Nothing stands in the way of running this guest on KVM.', color: 'green' },
-  'needs-repair': { label: 'Ready after repairs', text: 'hyper2kvm repairs what would break on KVM before the first boot.', color: 'orange' },
-  blocked: { label: 'Blocked', text: 'Some problems need the administrator before this guest can be migrated.', color: 'red' },
+  ready: { ...VERDICT_TEXT.ready, color: 'green' },
+  'needs-repair': { ...VERDICT_TEXT['needs-repair'], color: 'orange' },
+  blocked: { ...VERDICT_TEXT.blocked, color: 'red' },
 };
 
 /** "Debian 12.15 — h2k-debian", "Windows 10 Pro — WIN10-01", or that no OS was found. */
