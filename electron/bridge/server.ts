@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import { engineError, registerErrorCodes } from '../../shared/contract/errors';
+import { engineError } from '../../shared/contract/errors';
 import type { EngineError } from '../../shared/contract/errors';
 import { MAX_MESSAGE_BYTES } from '../../shared/rpc/protocol';
 import type { Channel } from '../../shared/rpc/protocol';
@@ -19,13 +19,7 @@ import { serveChannel } from '../../shared/rpc/server';
 import { BRIDGE_PATHS, TOKEN_HEADER } from '../../shared/rpc/bridge';
 import { EngineFailure, toEngineError } from '../engine/core/errors';
 import type { Engine } from '../engine/service';
-
-registerErrorCodes({
-  /** A file dropped in the browser is larger than the bridge accepts (`serve --max-upload-gib`). */
-  UPLOAD_TOO_LARGE: 'bad-input',
-  /** A request the bridge cannot read at all (a malformed URL), or one for another host name. */
-  BRIDGE_BAD_REQUEST: 'bad-input',
-});
+import './error-codes';
 
 export interface BridgeOptions {
   engine: Engine;

@@ -97,6 +97,11 @@ export function kindOf(code: string): ErrorKind {
 
 const extraCodes = new Map<string, ErrorKind>();
 
+/** Whether a code has a declared kind (in the catalogue above or a feature's own). */
+export function isDeclaredErrorCode(code: string): boolean {
+  return code in ERROR_CODES || extraCodes.has(code);
+}
+
 /** Lets a feature module declare codes of its own without editing this file. */
 export function registerErrorCodes(codes: Record<string, ErrorKind>): void {
   for (const [code, kind] of Object.entries(codes)) extraCodes.set(code, kind);

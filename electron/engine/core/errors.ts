@@ -1,3 +1,4 @@
+import './error-catalogue';
 import { engineError } from '../../../shared/contract/errors';
 import type { EngineError, ErrorEvidence } from '../../../shared/contract/errors';
 
