@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { JobEvent } from '../../shared/contract/events';
+import { fail } from '../engine/core/errors';
 import { isTerminal } from '../../shared/contract/events';
 import type { RpcClient } from '../../shared/rpc/client';
 import { emitJson, humanEventPrinter } from './io';
@@ -50,4 +52,17 @@ export async function followJob(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * A finished job's result, checked against its kind's schema where it is read (the engine sends
+ * it as `unknown` over every transport): a result that does not fit the contract is our bug, and
+ * is said so with what did not fit, never used half-understood.
+ */
+export function resultOf<S extends z.ZodType>(end: Extract<TerminalEvent, { type: 'done' }>, schema: S): z.output<S> {
+  const parsed = schema.safeParse(end.result);
+  if (parsed.success) return parsed.data;
+  return fail('INTERNAL', `The result of job ${end.jobId} does not fit the contract: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}.`, 'This is a bug in hyper2kvm: please report it with the job record.', {
+    details: { jobId: end.jobId, issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })) },
+  });
 }

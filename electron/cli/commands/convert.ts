@@ -1,9 +1,9 @@
-import type { ConvertResult } from '../../../shared/contract/models/convert';
+import { ConvertResult } from '../../../shared/contract/models/convert';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, reportFailure, say } from '../io';
 import { repairFailure, sayTail, FIX_IDS_HELP, TAIL_FLAGS, TAIL_HELP, tailOptionsFrom, tailResultJson } from '../tail-flags';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import type { Command } from './types';
 
 const usage = 'hyper2kvm convert SOURCE --out DIR [--format qcow2|raw] [--compress] [--name NAME] [--overwrite] [--inspect] [--repair [--only ID,...] [--skip ID,...]] [--define [--connect URI]] [--verify-boot] [--json]';
@@ -49,7 +49,7 @@ Exit codes: 0 success, 1 failure, 2 bad input or usage, 130 cancelled.`,
 
     const end = await followJob(client, ctx.io, () => client.call('convert.start', { source, options }));
     if (end.type === 'done') {
-      const result = end.result as ConvertResult;
+      const result = resultOf(end, ConvertResult);
       const repairProblem = repairFailure(result.repair);
       if (ctx.io.json) {
         emitJson(ctx.io, {

@@ -1,11 +1,12 @@
-import type { DefineResult, DiskPlacement, DomainOptions, LibvirtConnection, NetworkChoice, PlannedDisk } from '../../../shared/contract/models/libvirt';
+import { DefineResult } from '../../../shared/contract/models/libvirt';
+import type { DiskPlacement, DomainOptions, LibvirtConnection, NetworkChoice, PlannedDisk } from '../../../shared/contract/models/libvirt';
 import { DiskPlacement as DiskPlacementSchema, DomainName, LibvirtConnection as LibvirtConnectionSchema } from '../../../shared/contract/models/libvirt';
 import { engineError } from '../../../shared/contract/errors';
 import type { RpcClient } from '../../../shared/rpc/client';
 import { EngineFailure } from '../../engine/core/errors';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, reportFailure, say } from '../io';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import type { Command } from './types';
 
 const usage =
@@ -100,7 +101,7 @@ another domain uses), 130 cancelled.`,
     if (end.type !== 'done') {
       return reportFailure(ctx.io, end.type === 'failed' ? end.error : { code: 'CANCELLED', kind: 'cancelled', message: 'Defining the domain was cancelled.', hint: 'Nothing was left behind: moved disks were put back.' });
     }
-    const result = end.result as DefineResult;
+    const result = resultOf(end, DefineResult);
     if (ctx.io.json) {
       emitJson(ctx.io, {
         type: 'result',

@@ -4,12 +4,13 @@ import type { EngineError } from '../../../shared/contract/errors';
 import { RemoteError } from '../../../shared/rpc/client';
 import type { RpcClient } from '../../../shared/rpc/client';
 import type { JobEvent } from '../../../shared/contract/events';
-import type { InspectionReport, Severity } from '../../../shared/contract/models/inspection';
+import { InspectionReport } from '../../../shared/contract/models/inspection';
+import type { Severity } from '../../../shared/contract/models/inspection';
 import { formatBytes, formatDuration } from '../../../shared/format';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, humanEventPrinter, reportFailure, say } from '../io';
 import type { CliIo } from '../io';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import type { Command } from './types';
 
 const usage = 'hyper2kvm inspect DISK... [--html FILE] [--pdf FILE] [--overwrite] [--json]';
@@ -77,7 +78,7 @@ Exit codes: 0 inspected (whatever the findings say), 1 the inspection or an expo
     if (end.type !== 'done') {
       return reportFailure(ctx.io, end.type === 'failed' ? end.error : { code: 'CANCELLED', kind: 'cancelled', message: 'The inspection was cancelled.', hint: 'Nothing was written to the disks.' });
     }
-    const report = end.result as InspectionReport;
+    const report = resultOf(end, InspectionReport);
     const info = await client.call('app.info', {});
     const reportPath = join(info.jobsDir, end.jobId, 'inspection.json');
     const written = await writeExports(client, end.jobId, exports, overwrite);

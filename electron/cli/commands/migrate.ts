@@ -1,10 +1,10 @@
-import type { MigrateResult } from '../../../shared/contract/api/vcenter';
+import { MigrateResult } from '../../../shared/contract/api/vcenter';
 import type { EngineError } from '../../../shared/contract/errors';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
 import { RemoteError } from '../../../shared/rpc/client';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, say } from '../io';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import { repairFailure, sayTail, FIX_IDS_HELP, TAIL_FLAGS, TAIL_HELP, tailOptionsFrom, tailResultJson } from '../tail-flags';
 import type { Command } from './types';
 import { cliLogin, CONNECTION_HELP, CONNECTION_OPTIONS, reportVcenterFailure, vmSelector } from './vcenter';
@@ -92,7 +92,7 @@ Exit codes: 0 success, 1 failure, 2 bad input (blockers, certificate, credential
       const { vm } = await client.call('vcenter.vm', { connectionId, ...vmSelector(values.vm) });
       const end = await followJob(client, ctx.io, () => client.call('migrate.start', { connectionId: connection.connectionId, vmId: vm.id, options }));
       if (end.type === 'done') {
-        const result = end.result as MigrateResult;
+        const result = resultOf(end, MigrateResult);
         const repairProblem = repairFailure(result.repair);
         if (ctx.io.json) {
           emitJson(ctx.io, {

@@ -2,7 +2,7 @@ import { RepairJobResult } from '../../../shared/contract/api/repair';
 import { formatDuration } from '../../../shared/format';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, reportFailure, say } from '../io';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import { fixesForJson, REPAIR_FLAGS, FIX_IDS_HELP, REPAIR_HELP, repairOptionsFrom, sayRepair } from '../tail-flags';
 import type { Command } from './types';
 
@@ -41,7 +41,7 @@ Exit codes: 0 repaired (or nothing to do), 1 failed or blocked (nothing written)
       return reportFailure(ctx.io, end.type === 'failed' ? end.error : { code: 'CANCELLED', kind: 'cancelled', message: 'The repair was cancelled.', hint: 'Nothing was written: the disks are as they were.' });
     }
     // Validated where it is read: a result that does not fit the contract is a bug, said as such.
-    const result = RepairJobResult.parse(end.result);
+    const result = resultOf(end, RepairJobResult);
     if (ctx.io.json) {
       emitJson(ctx.io, { type: 'result', ok: true, jobId: result.jobId, dryRun: result.dryRun, applied: result.record.applied, fixes: fixesForJson(result.record), blockers: result.plan.blockers, report: result.report, recordPath: result.recordPath });
       return 0;

@@ -1,10 +1,10 @@
-import type { BootVerification } from '../../../shared/contract/models/boot';
+import { BootVerification } from '../../../shared/contract/models/boot';
 import { LibvirtConnection } from '../../../shared/contract/models/libvirt';
 import type { JobEvent } from '../../../shared/contract/events';
 import { parseCommandArgs, usageError } from '../args';
 import { emitJson, reportFailure, say } from '../io';
 import type { CliIo } from '../io';
-import { followJob } from '../jobs';
+import { followJob, resultOf } from '../jobs';
 import type { Command } from './types';
 
 const usage = 'hyper2kvm verify-boot DISK [--firmware bios|uefi] [--timeout SECONDS] [--format qcow2|raw] [--memory MiB] [--connect URI] [--console] [--json]';
@@ -83,7 +83,7 @@ usage (no such disk...); 130 cancelled.`,
     if (end.type !== 'done') {
       return reportFailure(ctx.io, end.type === 'failed' ? end.error : { code: 'CANCELLED', kind: 'cancelled', message: 'The verification was cancelled.', hint: 'The verification domain and its overlay were removed; the disk was not changed.' });
     }
-    const result = end.result as BootVerification;
+    const result = resultOf(end, BootVerification);
     if (ctx.io.json) emitJson(ctx.io, resultLine(end.jobId, result));
     else printVerdict(ctx.io, result);
     return 0;
