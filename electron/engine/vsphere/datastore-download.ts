@@ -1,11 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { engineError } from '../../../shared/contract/errors';
 import { cancelledError, EngineFailure, fail, fromErrno, isAbortError } from '../core/errors';
 import './error-codes';
 import { classifyNetworkError, isRetryableNetworkError, networkErrorToError } from './network-errors';
@@ -485,47 +483,4 @@ async function flushFile(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Uploading (the tests put real VMDKs into vcsim's VM folders with it)
-
-export interface UploadOptions {
-  access: FileAccess;
-  target: DatastoreLocation;
-  source: string;
-  signal?: AbortSignal;
-}
-
-export async function uploadDatastoreFile(options: UploadOptions): Promise<{ bytes: number }> {
-  const { access, target, source, signal } = options;
-  const description = `[${target.datastore}] ${target.path}`;
-  let size: number;
-  try {
-    size = (await stat(source)).size;
-  } catch (error) {
-    throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, source));
-  }
-  let response: Dispatcher.ResponseData;
-  try {
-    response = await request(datastoreFileUrl(access.origin, target), {
-      method: 'PUT',
-      dispatcher: access.dispatcher,
-      signal,
-      headers: { ...access.headers(), 'content-type': 'application/octet-stream', 'content-length': String(size) },
-      body: createReadStream(source),
-    });
-  } catch (error) {
-    if (error instanceof EngineFailure) throw error;
-    throw new EngineFailure(networkErrorToError(error, { server: access.server, operation: `upload of ${description}` }));
-  }
-  await response.body.dump().catch(() => undefined);
-  if (response.statusCode < 200 || response.statusCode > 299) {
-    throw new EngineFailure(
-      engineError('VSPHERE_DOWNLOAD_FAILED', `The upload of ${description} failed (HTTP ${response.statusCode}).`, 'Check that the datastore and folder exist and the account may write there.', {
-        details: { server: access.server, file: description, httpStatus: response.statusCode },
-      }),
-    );
-  }
-  return { bytes: size };
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalToolRunner } from '../../../electron/engine/core/tool-runner';
-import { uploadDatastoreFile } from '../../../electron/engine/vsphere/datastore-download';
+import { uploadDatastoreFile } from './upload';
 import type { FileAccess } from '../../../electron/engine/vsphere/datastore-download';
 
 /**
