@@ -76,3 +76,18 @@ export function bootloaderFacts(report: InspectionReport): FactRow[] {
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== undefined && r[1] !== '');
 }
+
+/** A Linux guest's identity (hostname, time zone, locale, keymap, machine-id) as rows; none when unread. */
+export function identityFacts(report: InspectionReport): FactRow[] {
+  const id = report.linux?.identity;
+  if (!id) return [];
+  const rows: Array<[string, string | null]> = [
+    ['Hostname', id.hostname],
+    ['Pretty hostname', id.prettyHostname],
+    ['Time zone', id.timeZone],
+    ['Locale', id.locale],
+    ['Keymap', id.keymap],
+    ['Machine ID', id.machineId],
+  ];
+  return rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== '');
+}

@@ -1,6 +1,6 @@
 import type { RepairRecord } from '../../../shared/contract/models/repair';
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
-import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, osFacts, osTitle } from '../../../shared/report-facts';
+import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, identityFacts, osFacts, osTitle } from '../../../shared/report-facts';
 import { escapeHtml as e, formatBytes } from './escape';
 import { barChart, COLORS, partitionLayout, usageChart } from './svg';
 
@@ -257,6 +257,7 @@ function renderLinux(report: InspectionReport, options: RenderOptions): string {
     l.fstab.map((f) => [e(f.line), `<code>${e(f.spec)}</code>`, e(f.style), e(f.mountpoint), e(f.vfstype), e(f.options)]),
     'No /etc/fstab entries.',
   )}
+${identityFacts(report).length ? `<h3>Identity</h3>${dl(identityFacts(report))}` : ''}
 <h3>Boot loader</h3>${dl(bootloaderFacts(report))}${table(
     ['Entry', 'Kernel', 'Initramfs', 'Command line'],
     bl.entries.map((b) => [e(b.title), `<code>${e(b.kernel ?? '')}</code>`, `<code>${e(b.initrd ?? '')}</code>`, `<span class="mono">${e(b.cmdline)}</span>`]),

@@ -295,6 +295,23 @@ export type EnabledUnit = z.infer<typeof EnabledUnit>;
 export const Presence = z.object({ present: z.boolean(), evidence: z.array(Evidence) });
 export type Presence = z.infer<typeof Presence>;
 
+/** The guest's identity as its configuration files say, read offline. */
+export const LinuxIdentity = z.object({
+  /** /etc/hostname. */
+  hostname: nstr,
+  /** PRETTY_HOSTNAME in /etc/machine-info. */
+  prettyHostname: nstr,
+  /** The zone /etc/localtime links to (zoneinfo name), else /etc/timezone. */
+  timeZone: nstr,
+  /** LANG in /etc/locale.conf (systemd) or /etc/default/locale (Debian). */
+  locale: nstr,
+  /** KEYMAP in /etc/vconsole.conf, else the X layout (and variant) in /etc/default/keyboard. */
+  keymap: nstr,
+  /** /etc/machine-id when it holds an id (a template's id is shared by all its clones). */
+  machineId: nstr,
+});
+export type LinuxIdentity = z.infer<typeof LinuxIdentity>;
+
 export const LinuxFacts = z.object({
   fstab: z.array(FstabEntry),
   crypttab: z.array(z.object({ line: z.number().int().positive(), name: z.string(), device: z.string(), style: DeviceStyle })),
@@ -304,6 +321,8 @@ export const LinuxFacts = z.object({
   vmwareTools: Presence,
   cloudInit: z.object({ present: z.boolean(), disabled: z.boolean(), datasources: z.array(z.string()) }),
   selinux: z.object({ mode: z.enum(['enforcing', 'permissive', 'disabled', 'absent']), policy: nstr }),
+  /** Who the guest says it is (absent in reports made before it was read: null then). */
+  identity: LinuxIdentity.nullable().default(null),
 });
 export type LinuxFacts = z.infer<typeof LinuxFacts>;
 

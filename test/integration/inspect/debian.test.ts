@@ -4,7 +4,7 @@ import { fullPackageVersion } from '../../../electron/engine/inspect/linux/packa
 import { renderInspectionHtml } from '../../../electron/engine/report/render-html';
 import { readInspectionReport } from '../../../shared/contract/models/inspection';
 import type { InspectionReport } from '../../../shared/contract/models/inspection';
-import { debianGuest } from '../../fixtures/index';
+import { DEBIAN_IDENTITY, debianGuest } from '../../fixtures/index';
 import type { DebianGuest } from '../../fixtures/index';
 import { applianceProcesses, runInspect, virtInspector } from './helpers';
 import type { StageRun } from './helpers';
@@ -54,6 +54,17 @@ describe('inspecting the Debian VMDK', () => {
       firmware: 'bios',
     });
     expect(report.os.hostname).toBe(guest.facts.hostname);
+  });
+
+  it("reads the guest's identity offline as the fixture set it: time zone, locale, keymap, machine-id (issue 15)", () => {
+    expect(report.linux!.identity).toEqual({
+      hostname: DEBIAN_IDENTITY.hostname,
+      prettyHostname: DEBIAN_IDENTITY.prettyHostname,
+      timeZone: DEBIAN_IDENTITY.timeZone,
+      locale: DEBIAN_IDENTITY.locale,
+      keymap: DEBIAN_IDENTITY.keyboardLayout,
+      machineId: DEBIAN_IDENTITY.machineId,
+    });
   });
 
   it('lists the same file systems and mountpoints, and as many applications', () => {

@@ -39,6 +39,7 @@ const cleanLinux: LinuxFacts = {
   vmwareTools: { present: false, evidence: [] },
   cloudInit: { present: false, disabled: false, datasources: [] },
   selinux: { mode: 'absent', policy: null },
+  identity: null,
 };
 
 const cleanLinuxFacts: FindingFacts = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bootloaderFacts, osFacts } from '../../../shared/report-facts';
+import { bootloaderFacts, identityFacts, osFacts } from '../../../shared/report-facts';
 import { groupFindings, VERDICTS } from '../../../renderer/src/features/reports/report-model';
 import { evaluateFindings } from '../../../electron/engine/inspect/findings';
 import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
@@ -26,6 +26,7 @@ function sampleReport(): InspectionReport {
     vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] },
     cloudInit: { present: false, disabled: false, datasources: [] },
     selinux: { mode: 'absent' as const, policy: null },
+    identity: null,
   };
   const network = [{ source: 'ifupdown' as const, file: '/etc/network/interfaces', line: 7, interface: 'ens192', mac: '00:50:56:8a:2f:11', setsName: null, method: 'static' as const, addresses: ['10.20.30.40/24'], gateway: '10.20.30.1', dns: [] }];
   const boot = { firmware: 'bios' as const, esp: null };
@@ -204,7 +205,7 @@ describe('the HTML export says what the viewer says (issue 14)', () => {
     const report = sample(name);
     const html = renderInspectionHtml(report);
     // The viewer renders exactly these rows (shared/report-facts); the export must carry each one.
-    const rows = [...osFacts(report), ...bootloaderFacts(report)];
+    const rows = [...osFacts(report), ...bootloaderFacts(report), ...identityFacts(report)];
     expect(rows.length).toBeGreaterThan(5);
     for (const [label, value] of rows) expect(html).toContain(`<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`);
     expect(html).toContain(escapeHtml(VERDICTS[report.summary.readiness].label));

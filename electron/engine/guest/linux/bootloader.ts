@@ -118,6 +118,11 @@ export function parseBlsEntry(text: string, fallbackTitle: string): BootEntry {
 
 /** /etc/default/grub (a shell fragment of assignments). */
 export function parseDefaultGrub(text: string): Record<string, string> {
+  return parseShellAssignments(text);
+}
+
+/** A shell fragment of NAME=value assignments (/etc/default/*, /etc/locale.conf, /etc/machine-info…), values unquoted. */
+export function parseShellAssignments(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const raw of text.split('\n')) {
     const line = raw.trim();

@@ -4,6 +4,7 @@ import { describeBootloader } from '../../guest/linux/bootloader';
 import type { BootloaderFiles } from '../../guest/linux/bootloader';
 import { parseCrypttab, parseFstab } from '../../guest/linux/fstab';
 import { parseNetworkFile, networkSourceFor } from '../../guest/linux/network';
+import { linuxIdentity } from './identity';
 
 /**
  * Turns the Linux guest files we fetched (a GuestTree) into the report's Linux facts. Pure: the
@@ -259,6 +260,7 @@ export function linuxFacts({ tree, applications, kernels }: LinuxFactInputs): { 
     vmwareTools: vmwareToolsPresence(tree, applications, units),
     cloudInit: cloudInitState(tree, applications, bootloader.kernelCmdline),
     selinux: selinuxState(tree, bootloader.kernelCmdline),
+    identity: linuxIdentity(tree),
   };
   return { facts, network: linuxNetwork(tree) };
 }

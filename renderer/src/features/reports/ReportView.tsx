@@ -27,7 +27,7 @@ import { BootSection } from './BootSection';
 import { RepairRecordView } from '../repair';
 import { FindingsChart, PartitionLayout, UsageChart } from './charts';
 import { ExportBar } from './ExportBar';
-import { applicationColumns, bootloaderFacts, countsText, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
+import { applicationColumns, bootloaderFacts, countsText, identityFacts, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
 import type { Column, FactRow, ServiceRow } from './report-model';
 import { closeReport, goBack, useReportsStore } from './store';
 import type { ReportOrigin } from './store';
@@ -316,6 +316,12 @@ function LinuxDetails({ report }: { report: InspectionReport }): ReactNode {
         rows={l.fstab.map((f) => [f.line, <code key="s">{f.spec}</code>, f.style, f.mountpoint, f.vfstype, f.options])}
         empty="No /etc/fstab entries."
       />
+      {identityFacts(report).length ? (
+        <>
+          <Title headingLevel="h3">Identity</Title>
+          <Facts rows={identityFacts(report)} testId="linux-identity" />
+        </>
+      ) : null}
       <Title headingLevel="h3">Boot loader</Title>
       <Facts rows={bootloaderFacts(report)} />
       <SimpleTable
