@@ -133,7 +133,7 @@ describe.concurrent('Linux guests that do not boot on KVM until repaired', () =>
       if (variant === 'sdx-gpt') {
         const fstab = record.fixes.find((f) => f.id === 'fstab-use-uuid')!.changes[0]!;
         for (const uuid of Object.values(guest.facts.uuids)) expect(fstab.diff).toContain(`+UUID=${uuid}`);
-        expect(fstab.diff).toContain('x-systemd.device-timeout=60s');
+        expect(fstab.diff).toContain('x-systemd.device-timeout=180s');
         const grub = record.fixes.find((f) => f.id === 'regenerate-bootloader')!;
         expect(grub.commandOutcomes.map((c) => c.ok)).toEqual([true]);
         expect(grub.changes.find((c) => c.path === '/boot/grub/grub.cfg')?.diff).toContain(`root=UUID=${guest.facts.uuids['/']}`);
