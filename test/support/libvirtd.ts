@@ -11,9 +11,9 @@ import { runCommand } from '../../electron/engine/core/tool-runner';
  * connect socket to '/run/libvirt/virtlogd-sock'"), then libvirtd with an absolute pid file.
  *
  * A daemon that was already running is left alone. One we started lives until the end of the
- * test run (stopTestDaemons, from the run's global teardown): test files in both lanes of the run
- * (integration and e2e, separate processes) use it at the same time, and one file stopping it
- * when it is done would pull the floor from under another.
+ * test run (stopTestDaemons, from the run's global teardown): each test file is a process of its
+ * own, and a file stopping the daemon when it is done could pull the floor from under a guest
+ * another file (or a bridge process it started) still runs.
  */
 
 const LIBVIRTD = '/usr/sbin/libvirtd';
