@@ -91,3 +91,10 @@ export function identityFacts(report: InspectionReport): FactRow[] {
   ];
   return rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== '');
 }
+
+/** The accounts that can log in, as table rows under USER_COLUMNS (the viewer and the export). */
+export const USER_COLUMNS = ['User', 'UID', 'Name', 'Home', 'Shell', 'Password'] as const;
+
+export function userRows(report: InspectionReport): string[][] {
+  return (report.linux?.users ?? []).map((u) => [u.name, String(u.uid), u.fullName ?? '', u.home, u.shell, u.password]);
+}

@@ -1,6 +1,6 @@
 import type { RepairRecord } from '../../../shared/contract/models/repair';
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
-import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, identityFacts, osFacts, osTitle } from '../../../shared/report-facts';
+import { SEVERITY_LABEL, USER_COLUMNS, VERDICT_TEXT, bootloaderFacts, identityFacts, osFacts, osTitle, userRows } from '../../../shared/report-facts';
 import { escapeHtml as e, formatBytes } from './escape';
 import { barChart, COLORS, partitionLayout, usageChart } from './svg';
 
@@ -258,6 +258,7 @@ function renderLinux(report: InspectionReport, options: RenderOptions): string {
     'No /etc/fstab entries.',
   )}
 ${identityFacts(report).length ? `<h3>Identity</h3>${dl(identityFacts(report))}` : ''}
+<h3>Accounts that can log in</h3>${table(USER_COLUMNS, userRows(report).map((row) => row.map((cell) => e(cell))), 'No account with a login shell (or /etc/passwd was not read).')}
 <h3>Boot loader</h3>${dl(bootloaderFacts(report))}${table(
     ['Entry', 'Kernel', 'Initramfs', 'Command line'],
     bl.entries.map((b) => [e(b.title), `<code>${e(b.kernel ?? '')}</code>`, `<code>${e(b.initrd ?? '')}</code>`, `<span class="mono">${e(b.cmdline)}</span>`]),

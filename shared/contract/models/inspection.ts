@@ -312,6 +312,19 @@ export const LinuxIdentity = z.object({
 });
 export type LinuxIdentity = z.infer<typeof LinuxIdentity>;
 
+/** An account that can log in (a shell that is not nologin/false), from /etc/passwd and /etc/shadow. */
+export const LinuxUser = z.object({
+  name: z.string(),
+  uid: z.number().int(),
+  /** The GECOS field's first part (the person's name), when set. */
+  fullName: nstr,
+  home: z.string(),
+  shell: z.string(),
+  /** Whether a password can be used: set, locked (! or *), none (empty: no password asked), or unknown (no shadow entry). Never the hash. */
+  password: z.enum(['set', 'locked', 'none', 'unknown']),
+});
+export type LinuxUser = z.infer<typeof LinuxUser>;
+
 export const LinuxFacts = z.object({
   fstab: z.array(FstabEntry),
   crypttab: z.array(z.object({ line: z.number().int().positive(), name: z.string(), device: z.string(), style: DeviceStyle })),
@@ -323,6 +336,8 @@ export const LinuxFacts = z.object({
   selinux: z.object({ mode: z.enum(['enforcing', 'permissive', 'disabled', 'absent']), policy: nstr }),
   /** Who the guest says it is (absent in reports made before it was read: null then). */
   identity: LinuxIdentity.nullable().default(null),
+  /** Accounts with a login shell: who the migration affects (empty in reports made before it was read). */
+  users: z.array(LinuxUser).default([]),
 });
 export type LinuxFacts = z.infer<typeof LinuxFacts>;
 

@@ -56,7 +56,7 @@ describe('inspecting the Debian VMDK', () => {
     expect(report.os.hostname).toBe(guest.facts.hostname);
   });
 
-  it("reads the guest's identity offline as the fixture set it: time zone, locale, keymap, machine-id (issue 15)", () => {
+  it("reads the guest's identity offline as the fixture set it (time zone, locale, keymap, machine-id) and who can log in (issue 15)", () => {
     expect(report.linux!.identity).toEqual({
       hostname: DEBIAN_IDENTITY.hostname,
       prettyHostname: DEBIAN_IDENTITY.prettyHostname,
@@ -65,6 +65,8 @@ describe('inspecting the Debian VMDK', () => {
       keymap: DEBIAN_IDENTITY.keyboardLayout,
       machineId: DEBIAN_IDENTITY.machineId,
     });
+    // Only root can log in on the fixture (every other account of a minimal Debian has nologin), with the password it was given.
+    expect(report.linux!.users).toEqual([{ name: 'root', uid: 0, fullName: 'root', home: '/root', shell: '/bin/bash', password: 'set' }]);
   });
 
   it('lists the same file systems and mountpoints, and as many applications', () => {

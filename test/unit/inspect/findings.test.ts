@@ -40,6 +40,7 @@ const cleanLinux: LinuxFacts = {
   cloudInit: { present: false, disabled: false, datasources: [] },
   selinux: { mode: 'absent', policy: null },
   identity: null,
+  users: [],
 };
 
 const cleanLinuxFacts: FindingFacts = {

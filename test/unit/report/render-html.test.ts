@@ -27,6 +27,7 @@ function sampleReport(): InspectionReport {
     cloudInit: { present: false, disabled: false, datasources: [] },
     selinux: { mode: 'absent' as const, policy: null },
     identity: null,
+    users: [],
   };
   const network = [{ source: 'ifupdown' as const, file: '/etc/network/interfaces', line: 7, interface: 'ens192', mac: '00:50:56:8a:2f:11', setsName: null, method: 'static' as const, addresses: ['10.20.30.40/24'], gateway: '10.20.30.1', dns: [] }];
   const boot = { firmware: 'bios' as const, esp: null };

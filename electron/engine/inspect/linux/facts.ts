@@ -5,6 +5,7 @@ import type { BootloaderFiles } from '../../guest/linux/bootloader';
 import { parseCrypttab, parseFstab } from '../../guest/linux/fstab';
 import { parseNetworkFile, networkSourceFor } from '../../guest/linux/network';
 import { linuxIdentity } from './identity';
+import { loginUsers } from './users';
 
 /**
  * Turns the Linux guest files we fetched (a GuestTree) into the report's Linux facts. Pure: the
@@ -261,6 +262,7 @@ export function linuxFacts({ tree, applications, kernels }: LinuxFactInputs): { 
     cloudInit: cloudInitState(tree, applications, bootloader.kernelCmdline),
     selinux: selinuxState(tree, bootloader.kernelCmdline),
     identity: linuxIdentity(tree),
+    users: loginUsers(tree),
   };
   return { facts, network: linuxNetwork(tree) };
 }

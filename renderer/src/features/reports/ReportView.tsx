@@ -27,7 +27,7 @@ import { BootSection } from './BootSection';
 import { RepairRecordView } from '../repair';
 import { FindingsChart, PartitionLayout, UsageChart } from './charts';
 import { ExportBar } from './ExportBar';
-import { applicationColumns, bootloaderFacts, countsText, identityFacts, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
+import { applicationColumns, bootloaderFacts, countsText, identityFacts, USER_COLUMNS, userRows, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
 import type { Column, FactRow, ServiceRow } from './report-model';
 import { closeReport, goBack, useReportsStore } from './store';
 import type { ReportOrigin } from './store';
@@ -322,6 +322,8 @@ function LinuxDetails({ report }: { report: InspectionReport }): ReactNode {
           <Facts rows={identityFacts(report)} testId="linux-identity" />
         </>
       ) : null}
+      <Title headingLevel="h3">Accounts that can log in</Title>
+      <SimpleTable label="Accounts that can log in" head={USER_COLUMNS} rows={userRows(report)} empty="No account with a login shell (or /etc/passwd was not read)." testId="linux-users" />
       <Title headingLevel="h3">Boot loader</Title>
       <Facts rows={bootloaderFacts(report)} />
       <SimpleTable

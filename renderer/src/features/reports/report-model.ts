@@ -1,9 +1,9 @@
 import type { Application, DiskInfo, Evidence, Filesystem, Finding, InspectionReport, Readiness, Severity } from '../../../../shared/contract/models/inspection';
 import { formatBytes } from '../../../../shared/format';
-import { SEVERITY_LABEL, VERDICT_TEXT, bootloaderFacts, firmwareText, identityFacts, osFacts, osTitle } from '../../../../shared/report-facts';
+import { SEVERITY_LABEL, USER_COLUMNS, VERDICT_TEXT, bootloaderFacts, firmwareText, identityFacts, osFacts, osTitle, userRows } from '../../../../shared/report-facts';
 import type { FactRow } from '../../../../shared/report-facts';
 
-export { bootloaderFacts, firmwareText, identityFacts, osFacts, osTitle };
+export { bootloaderFacts, firmwareText, identityFacts, osFacts, osTitle, USER_COLUMNS, userRows };
 export type { FactRow };
 
 /**
