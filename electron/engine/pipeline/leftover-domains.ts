@@ -37,14 +37,20 @@ export async function forgetDefined(jobDir: string): Promise<void> {
 async function readDefined(jobDir: string): Promise<z.infer<typeof DefinedMarker> | null> {
   const text = await readFile(join(jobDir, MARKER), 'utf8').catch(() => null);
   if (text === null) return null;
-  const parsed = DefinedMarker.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : null;
+  try {
+    const parsed = DefinedMarker.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    // Cut short by the crash itself: the domain may exist, but we cannot tell which; the next
+    // attempt's define then names it in its collision error.
+    return null;
+  }
 }
 
 /** Whether the dead job had started its boot verification (its event log says so). */
 async function reachedVerifyBoot(jobDir: string): Promise<boolean> {
   const events = await readFile(join(jobDir, 'events.jsonl'), 'utf8').catch(() => '');
-  return events.includes('"type":"stage-started"') && /"stage":"verify-boot"/.test(events);
+  return events.includes('"stage":"verify-boot"');
 }
 
 /**
