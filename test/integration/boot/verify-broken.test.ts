@@ -10,6 +10,7 @@ import { ensureLibvirtd } from '../../support/libvirtd';
 import type { LibvirtdHandle } from '../../support/libvirtd';
 import { brokenGuest, grubRescueGuest } from './broken-guests';
 import { isPngFile, leftoversOf, removeJobFolders, startVerifyBoot } from './run-stage';
+import { limiter } from '../../support/slots';
 
 /**
  * Guests broken the ways migrated guests break, each booted for real and recognised with the
@@ -61,18 +62,7 @@ const CASES: BrokenCase[] = [
  * Two guests at a time, one per core (a TCG guest keeps one core busy; the file would otherwise
  * leave the second idle for its six minutes). Each case checks only its own domain and processes.
  */
-let running = 0;
-const waiting: Array<() => void> = [];
-async function slot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    waiting.shift()?.();
-  }
-}
+const slot = limiter(2);
 
 describe.concurrent('broken guests', () => {
   it.each(CASES)('$name → $reason', async (c) => {

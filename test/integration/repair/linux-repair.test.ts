@@ -18,6 +18,7 @@ import type { RepairVariant } from '../../fixtures/debian/repair-variants';
 import { ensureLibvirtd } from '../../support/libvirtd';
 import type { LibvirtdHandle } from '../../support/libvirtd';
 import { removeJobFolders, startVerifyBoot } from '../boot/run-stage';
+import { limiter } from '../../support/slots';
 
 /**
  * Guest repair for real: Debian guests broken the ways VMware guests break on KVM are shown to
@@ -65,18 +66,7 @@ async function endOf(jobId: string): Promise<Extract<JobEvent, { type: 'done' | 
 }
 
 /** Two pipelines at a time: one per core. */
-let running = 0;
-const queue: Array<() => void> = [];
-async function slot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= 2) await new Promise<void>((resolve) => queue.push(resolve));
-  running++;
-  try {
-    return await work();
-  } finally {
-    running--;
-    queue.shift()?.();
-  }
-}
+const slot = limiter(2);
 
 /** What each variant's repair must do, by fix id. */
 const EXPECTED_FIXES: Record<RepairVariant, string[]> = {
