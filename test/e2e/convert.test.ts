@@ -10,7 +10,7 @@ import type { VmdkSamples } from '../fixtures';
 import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { dropFiles, launchChromium, saveArtifact } from '../support/browser';
+import { dropFiles, launchChromium, saveArtifact, waitForEngine, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { notADisk, slowDisk } from '../support/e2e-disks';
 
@@ -64,7 +64,7 @@ function text(page: Page, testId: string): Promise<string> {
 }
 
 async function openWizard(): Promise<void> {
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  await waitForEngine(page);
   await page.getByTestId('drop-zone').waitFor();
 }
 
@@ -81,11 +81,7 @@ beforeAll(async () => {
   mkdirSync(outDir);
   bridge = await startBridgeProcess({ home: join(work, 'home'), outDir });
   browser = await launchChromium({ width: 1280, height: 860 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
+  page = await watchedPage(browser, pageProblems);
   await page.goto(bridge.openUrl);
   await openWizard();
 });
@@ -298,7 +294,7 @@ describe('the Convert wizard in Chromium through the bridge', () => {
     // A reload in the middle: the page finds the running job and catches up with its events.
     const before = parseFloat(await text(page, 'progress-panel-percent'));
     await page.reload();
-    await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+    await waitForEngine(page);
     await page.locator('[data-testid="run"][data-outcome="running"]').waitFor({ timeout: 20_000 });
     await expect.poll(async () => parseFloat(await text(page, 'progress-panel-percent')), { timeout: 30_000, interval: 250 }).toBeGreaterThan(before);
     expect(await page.locator('[data-testid="stage"][data-stage-id="probe"]').getAttribute('data-state')).toBe('done');

@@ -10,7 +10,7 @@ import { windowsGuests } from '../fixtures/index';
 import { LocalToolRunner } from '../../electron/engine/core/tool-runner';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium, saveArtifact } from '../support/browser';
+import { launchChromium, loadApp, saveArtifact, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { writePhonyVirtioWin, writePhonyVirtioWinIso } from '../support/virtio-win';
 
@@ -44,13 +44,8 @@ beforeAll(async () => {
 /** A fresh page on the wizard's first step (a new page: the same URL again would not reload). */
 async function openWizard(): Promise<void> {
   await page?.close();
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  page = await watchedPage(browser, pageProblems);
+  await loadApp(page, bridge.openUrl);
 }
 
 /** The job folder of the newest job (job ids sort by their start time). */

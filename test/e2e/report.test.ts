@@ -8,7 +8,7 @@ import { InspectionReport } from '../../shared/contract/models/inspection';
 import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { dropFiles, launchChromium, saveArtifact } from '../support/browser';
+import { dropFiles, launchChromium, loadApp, saveArtifact, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 
 /**
@@ -59,13 +59,8 @@ beforeAll(async () => {
   mkdirSync(outDir);
   bridge = await startBridgeProcess({ home: join(work, 'home'), outDir });
   browser = await launchChromium({ width: 1360, height: 900 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  page = await watchedPage(browser, pageProblems);
+  await loadApp(page, bridge.openUrl);
   await openReports();
 });
 

@@ -12,7 +12,7 @@ import type { VmdkSamples } from '../fixtures';
 import { repoRoot } from '../fixtures/cache-dir';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium, saveArtifact } from '../support/browser';
+import { launchChromium, loadApp, saveArtifact, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { lineCount, pathsBrokenInNames, splitValues, widths } from '../support/layout';
 import { ensureLibvirtd } from '../support/libvirtd';
@@ -73,8 +73,7 @@ function vmxFolder(): string {
 }
 
 async function home_(): Promise<void> {
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  await loadApp(page, bridge.openUrl);
 }
 
 /**
@@ -136,11 +135,7 @@ beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
   bridge = await startBridgeProcess({ home, outDir });
   browser = await launchChromium({ width: 1440, height: 960 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
+  page = await watchedPage(browser, pageProblems);
   await home_();
 });
 

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium, saveArtifact } from '../support/browser';
+import { launchChromium, loadApp, saveArtifact, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { startVcsim } from '../support/vcsim/harness';
 import type { Vcsim } from '../support/vcsim/harness';
@@ -36,8 +36,7 @@ const pageProblems: string[] = [];
 const text = (testId: string): Promise<string> => page.getByTestId(testId).first().innerText();
 
 async function vcenterPage(): Promise<void> {
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  await loadApp(page, bridge.openUrl);
   await page.getByTestId('nav-vcenter').click();
 }
 
@@ -96,11 +95,7 @@ beforeAll(async () => {
   plainHttp = createServer((_req, res) => res.end('plain http\n'));
   await new Promise<void>((resolve) => plainHttp.listen(0, '127.0.0.1', resolve));
   browser = await launchChromium({ width: 1440, height: 900 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
+  page = await watchedPage(browser, pageProblems);
 });
 
 afterAll(async () => {

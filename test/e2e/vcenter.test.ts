@@ -12,7 +12,7 @@ import { vmdkSamples } from '../fixtures';
 import type { VmdkSamples } from '../fixtures';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium, saveArtifact } from '../support/browser';
+import { launchChromium, loadApp, saveArtifact, waitForEngine, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { startVcsim } from '../support/vcsim/harness';
 import type { Vcsim } from '../support/vcsim/harness';
@@ -79,13 +79,8 @@ beforeAll(async () => {
   mkdirSync(join(outDir, 'migrated'), { recursive: true });
   bridge = await startBridgeProcess({ home: join(work, 'home'), outDir });
   browser = await launchChromium({ width: 1440, height: 900 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  page = await watchedPage(browser, pageProblems);
+  await loadApp(page, bridge.openUrl);
   await page.getByTestId('nav-vcenter').click();
   await page.getByTestId('vc-server').waitFor();
 });
@@ -252,7 +247,7 @@ describe('the vCenter pages in Chromium through the bridge, against the simulato
     // A reload in the middle: the page finds its vCenter connection and the running migration.
     const before = parseFloat(await text('progress-transfer-overall-percent'));
     await page.reload();
-    await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+    await waitForEngine(page);
     await page.getByTestId('nav-vcenter').click();
     await page.locator('[data-testid="migrate-run"][data-outcome="running"]').waitFor({ timeout: 20_000 });
     await expect.poll(async () => parseFloat(await text('progress-transfer-overall-percent')), { timeout: 30_000, interval: 200 }).toBeGreaterThan(before);

@@ -12,7 +12,7 @@ import { debianGuest } from '../fixtures';
 import type { DebianGuest } from '../fixtures';
 import { startBridgeProcess } from '../support/bridge-process';
 import type { BridgeProcess } from '../support/bridge-process';
-import { launchChromium, saveArtifact } from '../support/browser';
+import { launchChromium, loadApp, saveArtifact, watchedPage } from '../support/browser';
 import type { Browser } from '../support/browser';
 import { ensureLibvirtd } from '../support/libvirtd';
 import type { LibvirtdHandle } from '../support/libvirtd';
@@ -79,13 +79,8 @@ beforeAll(async () => {
   mkdirSync(outDir);
   bridge = await startBridgeProcess({ home, outDir });
   browser = await launchChromium({ width: 1400, height: 1000 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  page = await watchedPage(browser, pageProblems);
+  await loadApp(page, bridge.openUrl);
 });
 
 afterAll(async () => {

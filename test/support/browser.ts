@@ -42,6 +42,30 @@ export async function launchChromium(viewport = { width: 1360, height: 900 }): P
   };
 }
 
+/**
+ * A new page that reports every page error and console error (CSP violations included) into
+ * `problems`: each e2e file asserts it is empty after every test.
+ */
+export async function watchedPage(browser: Browser, problems: string[]): Promise<Page> {
+  const page = await browser.context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  return page;
+}
+
+/** Loads the app from the bridge and waits until it is connected to the engine. */
+export async function loadApp(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await waitForEngine(page);
+}
+
+/** The app shows its connection to the engine as open (after a load or a reconnect). */
+export async function waitForEngine(page: Page): Promise<void> {
+  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+}
+
 const DROP_INPUT_ID = 'h2k-e2e-drop-source';
 
 /*

@@ -9,7 +9,7 @@ import { vmdkSamples } from '../../fixtures';
 import type { VmdkSamples } from '../../fixtures';
 import { startBridgeProcess } from '../../support/bridge-process';
 import type { BridgeProcess } from '../../support/bridge-process';
-import { launchChromium, saveArtifact } from '../../support/browser';
+import { launchChromium, loadApp, saveArtifact, watchedPage } from '../../support/browser';
 import type { Browser } from '../../support/browser';
 import { brokenVmdk } from '../../integration/batch/batch-env';
 
@@ -57,13 +57,8 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'hyper2kvm-e2e-batch-'));
   bridge = await startBridgeProcess({ home: join(work, 'home'), outDir: join(work, 'default-out') });
   browser = await launchChromium({ width: 1440, height: 1000 });
-  page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageProblems.push(`console error: ${m.text()}`);
-  });
-  await page.goto(bridge.openUrl);
-  await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor({ timeout: 20_000 });
+  page = await watchedPage(browser, pageProblems);
+  await loadApp(page, bridge.openUrl);
   await page.getByTestId('nav-batch').click();
   await page.getByTestId('batch-page').waitFor();
 });
