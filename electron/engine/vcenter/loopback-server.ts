@@ -207,7 +207,7 @@ export class LoopbackServer {
       this.options.onAhead?.(file, bytes.length);
       this.stats.aheadBytes += bytes.length;
       return bytes;
-    }, { signal, ...(this.options.bucket ? { bucket: this.options.bucket } : {}) });
+    }, { signal });
   }
 
   async #serveLocal(file: StagedFile, start: number, last: number, partial: boolean, res: ServerResponse, signal: AbortSignal): Promise<void> {
@@ -237,7 +237,7 @@ export class LoopbackServer {
         await pipeline(body, bucket ? throttle(bucket, signal) : new PassThrough(), countBytes((n) => this.options.onAhead?.(file, n)), res, { signal });
         this.stats.aheadBytes += last - start + 1;
       },
-      { signal, ...(bucket ? { bucket } : {}) },
+      { signal },
     );
   }
 }

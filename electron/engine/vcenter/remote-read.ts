@@ -1,17 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { cancelledError, EngineFailure, fail, isAbortError } from '../core/errors';
-import { datastoreFileUrl, parseContentRange } from '../vsphere/datastore-download';
-import type { DatastoreLocation, FileAccess } from '../vsphere/datastore-download';
-import { isRetryableNetworkError, networkErrorToError } from '../vsphere/network-errors';
-import type { TokenBucket } from '../vsphere/token-bucket';
+import { fail } from '../core/errors';
+import { describeLocation, FolderFile, parseContentRange, parseUnsatisfiedTotal } from '../vsphere/folder-client';
+import type { DatastoreLocation, FileAccess } from '../vsphere/folder-client';
 import './error-codes';
 
 /**
  * Byte ranges of datastore files read straight from vCenter, through the same pinned connection
- * and session as the downloads: the heads of VMDKs (to learn each disk's chain before copying)
- * and whatever the converter needs long before the sequential download gets there (a
+ * and session as the downloads and the same /folder client (vsphere/folder-client.ts: retries,
+ * re-login, error values): the heads of VMDKs (to learn each disk's chain before copying) and
+ * whatever the converter needs long before the sequential download gets there (a
  * streamOptimized disk's grain directory sits at the very end of the file).
  */
 
@@ -24,13 +21,8 @@ export interface RangeAnswer {
 
 export interface RangeOptions {
   signal?: AbortSignal;
-  bucket?: TokenBucket;
-  /** Attempts for network failures (a session refusal is retried once, after logging in again). */
+  /** Failures in a row before giving up; RETRY_SCHEDULE's by default (a session refusal is retried once, after logging in again). */
   attempts?: number;
-}
-
-function describe(location: DatastoreLocation): string {
-  return `[${location.datastore}] ${location.path}`;
 }
 
 /**
@@ -45,62 +37,30 @@ export async function withRange<T>(
   consume: (body: Dispatcher.ResponseData['body'], range: { start: number; end: number; total: number }) => Promise<T>,
   options: RangeOptions = {},
 ): Promise<T> {
-  const { signal } = options;
-  const attempts = options.attempts ?? 4;
-  const description = describe(location);
-  let reloggedIn = false;
-  for (let attempt = 1; ; attempt++) {
-    if (signal?.aborted) throw new EngineFailure(cancelledError());
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(datastoreFileUrl(access.origin, location), {
-        method: 'GET',
-        dispatcher: access.dispatcher,
-        signal,
-        headers: { ...access.headers(), range: `bytes=${start}-${end}` },
-      });
-    } catch (error) {
-      if (error instanceof EngineFailure) throw error;
-      if (signal?.aborted || isAbortError(error)) throw new EngineFailure(cancelledError());
-      if (!isRetryableNetworkError(error) || attempt >= attempts) throw new EngineFailure(networkErrorToError(error, { server: access.server, operation: `read of ${description}` }));
-      await pause(attempt, signal);
-      continue;
-    }
-    const status = response.statusCode;
-    if ((status === 401 || status === 403) && access.relogin && !reloggedIn) {
-      await response.body.dump().catch(() => undefined);
-      reloggedIn = true;
-      await access.relogin(signal);
-      continue;
-    }
-    if (status === 416) {
+  const description = describeLocation(location);
+  const file = new FolderFile(access, location, {
+    operation: 'read',
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.attempts !== undefined ? { schedule: { attempts: options.attempts } } : {}),
+  });
+  for (;;) {
+    const answer = await file.get({ from: start, to: end });
+    if (answer.status === 416) {
       // A range beyond the end: fine for an empty file (its size is all we learn).
-      const total = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(headerText(response.headers['content-range']) ?? '')?.[1];
-      if (total !== undefined && start >= Number(total)) return consume(response.body, { start, end: start - 1, total: Number(total) });
+      const total = parseUnsatisfiedTotal(answer.contentRange);
+      if (total !== undefined && start >= total) return consume(answer.body, { start, end: start - 1, total });
     }
-    if (status === 404) {
-      await response.body.dump().catch(() => undefined);
-      fail('VSPHERE_FILE_NOT_FOUND', `${description} does not exist on ${access.server}.`, 'Refresh the VM details. On vSAN, disk files cannot be read over /folder at all.', { details: { server: access.server, file: description } });
-    }
-    if (status >= 500 && attempt < attempts) {
-      await response.body.dump().catch(() => undefined);
-      await pause(attempt, signal);
-      continue;
-    }
-    const range = status === 206 ? parseContentRange(headerText(response.headers['content-range'])) : undefined;
-    if (status !== 206 || !range || range.start !== start || range.total === undefined) {
-      await response.body.dump().catch(() => undefined);
-      fail('VSPHERE_DOWNLOAD_FAILED', `${access.server} did not answer a range request for ${description} as expected (HTTP ${status}).`, 'The server must support byte ranges on /folder (vCenter and ESXi do). Try again.', {
-        details: { server: access.server, file: description, httpStatus: status, contentRange: headerText(response.headers['content-range']) ?? null },
+    const range = answer.status === 206 ? parseContentRange(answer.contentRange) : undefined;
+    if (!range || range.start !== start || range.total === undefined) {
+      await answer.body.dump().catch(() => undefined);
+      return fail('VSPHERE_DOWNLOAD_FAILED', `${access.server} did not answer a range request for ${description} as expected (HTTP ${answer.status}).`, 'The server must support byte ranges on /folder (vCenter and ESXi do). Try again.', {
+        details: { server: access.server, file: description, httpStatus: answer.status, contentRange: answer.contentRange ?? null },
       });
     }
     try {
-      return await consume(response.body, { start: range.start, end: range.end, total: range.total });
+      return await consume(answer.body, { start: range.start, end: range.end, total: range.total });
     } catch (error) {
-      if (error instanceof EngineFailure) throw error;
-      if (signal?.aborted || isAbortError(error)) throw new EngineFailure(cancelledError());
-      if (!isRetryableNetworkError(error) || attempt >= attempts) throw new EngineFailure(networkErrorToError(error, { server: access.server, operation: `read of ${description}` }));
-      await pause(attempt, signal);
+      await file.bodyBroke(error, `the read broke off: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }
@@ -117,7 +77,7 @@ export async function readHead(access: FileAccess, location: DatastoreLocation, 
     }
     const bytes = Buffer.from(await body.arrayBuffer());
     if (bytes.length !== expected) {
-      const file = describe(location);
+      const file = describeLocation(location);
       const details = { file, server: access.server, fileBytes: range.total, asked: `bytes ${range.start}-${range.end}`, expected, got: bytes.length };
       if (bytes.length > expected) {
         fail('VSPHERE_DOWNLOAD_FAILED', `${access.server} sent ${bytes.length} bytes for the first ${expected} bytes of ${file}: more than it announced.`, 'The server or a proxy in between does not answer byte ranges correctly. Try again; if it repeats, migrate from the ESXi host directly or without the proxy.', { details });
@@ -126,16 +86,4 @@ export async function readHead(access: FileAccess, location: DatastoreLocation, 
     }
     return { bytes, total: range.total };
   }, options);
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function pause(attempt: number, signal?: AbortSignal): Promise<void> {
-  try {
-    await sleep(Math.min(8_000, 250 * 2 ** (attempt - 1)), undefined, { signal });
-  } catch {
-    throw new EngineFailure(cancelledError());
-  }
 }

@@ -1,82 +1,29 @@
 import { open, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
-import type { Dispatcher } from 'undici';
 import { cancelledError, EngineFailure, fail, fromErrno, isAbortError } from '../core/errors';
 import './error-codes';
-import { classifyNetworkError, isRetryableNetworkError, networkErrorToError } from './network-errors';
-import type { VsphereSession } from './session';
+import { describeLocation, FolderFile, parseContentRange, parseUnsatisfiedTotal } from './folder-client';
+import type { DatastoreLocation, FileAccess } from './folder-client';
+import { classifyNetworkError } from './network-errors';
 import { sinkClosed, sparseFileSink } from './sparse-file-sink';
 import { TokenBucket, throttle } from './token-bucket';
 
 /**
- * Datastore files over HTTPS: `GET /folder/<path>?dcPath=<dc>&dsName=<ds>` with the session
- * cookie, streamed to `<name>.part` (never held in memory), resumed with a Range request after
- * a break, retried with exponential backoff, optionally rate-limited, and renamed to its final
- * name only when the size is right. A sidecar `<name>.part.json` says what the .part belongs to,
- * so a restarted app can pick up where it stopped.
+ * Datastore files over HTTPS, through the /folder client (folder-client.ts: the request, its
+ * retries on one backoff schedule, the re-login), streamed to `<name>.part` (never held in
+ * memory), resumed with a Range request after a break, optionally rate-limited, and renamed to
+ * its final name only when the size is right. A sidecar `<name>.part.json` says what the .part
+ * belongs to, so a restarted app can pick up where it stopped.
  */
 
-export interface DatastoreLocation {
-  /** Inventory path of the datacenter: "DC0", "Europe/DC1". */
-  datacenterPath: string;
-  datastore: string;
-  /** Path inside the datastore: "web01/web01-flat.vmdk". */
-  path: string;
-}
-
-/** How to reach /folder: normally derived from a session with sessionFileAccess. */
-export interface FileAccess {
-  /** https://host:port */
-  origin: string;
-  /** host:port, for messages. */
-  server: string;
-  dispatcher: Dispatcher;
-  /** Authentication headers (the session cookie); read for every request. */
-  headers: () => Record<string, string>;
-  /** Logs in again after a 401/403; absent when the endpoint needs no session. */
-  relogin?: (signal?: AbortSignal) => Promise<void>;
-}
-
-export function sessionFileAccess(session: VsphereSession): FileAccess {
-  return {
-    origin: session.origin,
-    server: session.server,
-    dispatcher: session.dispatcher,
-    headers: () => session.authHeaders(),
-    relogin: (signal) => session.relogin(signal),
-  };
-}
-
-export function datastoreFileUrl(origin: string, location: DatastoreLocation): string {
-  const encodedPath = location.path
-    .split('/')
-    .filter((part) => part !== '')
-    .map(encodeURIComponent)
-    .join('/');
-  return `${origin}/folder/${encodedPath}?dcPath=${encodeURIComponent(location.datacenterPath)}&dsName=${encodeURIComponent(location.datastore)}`;
-}
+// Where a file is and how to reach it belong to the /folder client; they are named here too
+// because every caller of a download needs them alongside it.
+export { datastoreFileUrl, sessionFileAccess } from './folder-client';
+export type { DatastoreLocation, FileAccess } from './folder-client';
 
 // ---------------------------------------------------------------------------------------------
 // Decisions (pure)
-
-export interface ContentRange {
-  start: number;
-  end: number;
-  /** Undefined when the server sent `*`. */
-  total?: number;
-}
-
-export function parseContentRange(header: string | undefined): ContentRange | undefined {
-  const match = /^\s*bytes\s+(\d+)-(\d+)\/(\d+|\*)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
-  const start = Number(match[1]);
-  const end = Number(match[2]);
-  if (end < start) return undefined;
-  return match[3] === '*' ? { start, end } : { start, end, total: Number(match[3]) };
-}
 
 export type RangePlan = { kind: 'complete' } | { kind: 'full' } | { kind: 'resume'; from: number } | { kind: 'restart' };
 
@@ -97,10 +44,6 @@ export type ResponseDecision =
   | { action: 'restart'; reason: string }
   /** The .part already holds the whole file. */
   | { action: 'complete' }
-  /** A server-side hiccup: wait and try again. */
-  | { action: 'retry'; reason: string }
-  | { action: 'unauthorized' }
-  | { action: 'not-found' }
   | { action: 'fail'; reason: string };
 
 export interface ResponseFacts {
@@ -114,9 +57,10 @@ export interface ResponseFacts {
 }
 
 /**
- * Whether a response can continue the .part. A 206 only counts when its range starts exactly
+ * Whether an answer can continue the .part. A 206 only counts when its range starts exactly
  * where the .part ends and its total is the size we expect; anything else could splice two
- * different versions of a file together, so it means starting over.
+ * different versions of a file together, so it means starting over. Session refusals, 404 and
+ * transient statuses never get here: the /folder client deals with them (classifyStatus).
  */
 export function judgeResponse(facts: ResponseFacts): ResponseDecision {
   const { status, requestedFrom, expectedTotal } = facts;
@@ -142,22 +86,7 @@ export function judgeResponse(facts: ResponseFacts): ResponseDecision {
     if (total !== undefined && total === requestedFrom && (expectedTotal === undefined || expectedTotal === total)) return { action: 'complete' };
     return { action: 'restart', reason: 'the server cannot resume from where the .part ends' };
   }
-  if (status === 401 || status === 403) return { action: 'unauthorized' };
-  if (status === 404) return { action: 'not-found' };
-  if (status >= 500 || status === 408 || status === 429) return { action: 'retry', reason: `HTTP ${status}` };
   return { action: 'fail', reason: `HTTP ${status}` };
-}
-
-/** `bytes * /1234` → 1234 */
-function parseUnsatisfiedTotal(header: string | undefined): number | undefined {
-  const match = /^\s*bytes\s+\*\/(\d+)\s*$/i.exec(header ?? '');
-  return match ? Number(match[1]) : undefined;
-}
-
-/** attempt 1 → base, 2 → 2·base, 3 → 4·base … capped; jitter (0..1) spreads retries of many clients. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, jitter = 0): number {
-  const delay = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(delay * (1 + jitter * 0.25));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,8 +169,9 @@ export interface DownloadOptions {
   onLog?: (message: string) => void;
   /** Bandwidth limit in bytes per second. */
   bytesPerSecond?: number;
-  /** Failed attempts in a row (no byte gained) before giving up. */
+  /** Failed attempts in a row (no byte gained) before giving up; default RETRY_SCHEDULE's (folder-client.ts). */
   maxAttempts?: number;
+  /** The first wait and the longest; RETRY_SCHEDULE's by default (tests shorten them). */
   retryBaseMs?: number;
   retryMaxMs?: number;
   /**
@@ -269,15 +199,25 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
   const { access, source, destination, signal } = options;
   const part = partPath(destination);
   const sidecarFile = sidecarPath(destination);
-  const description = `[${source.datastore}] ${source.path}`;
-  const operation = `download of ${description}`;
-  const maxAttempts = options.maxAttempts ?? 5;
+  const description = describeLocation(source);
   const bucket = options.bucket ?? (options.bytesPerSecond ? new TokenBucket(options.bytesPerSecond) : undefined);
   const written = options.onWritten ?? (() => undefined);
   const log = options.onLog ?? (() => undefined);
   const cancelled = (): never => {
     throw new EngineFailure(cancelledError());
   };
+  const file = new FolderFile(access, source, {
+    operation: 'download',
+    ...(signal ? { signal } : {}),
+    onLog: log,
+    schedule: {
+      ...(options.maxAttempts !== undefined ? { attempts: options.maxAttempts } : {}),
+      ...(options.retryBaseMs !== undefined ? { baseMs: options.retryBaseMs } : {}),
+      ...(options.retryMaxMs !== undefined ? { maxMs: options.retryMaxMs } : {}),
+    },
+    giveUpHint: 'Start the job again to resume from the bytes already saved.',
+    giveUpDetails: async () => ({ bytesSaved: (await sizeOf(part)) ?? 0 }),
+  });
 
   try {
     if (signal?.aborted) cancelled();
@@ -291,10 +231,7 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
     let total = options.expectedSize ?? sidecar?.total;
     const resumedFrom = (await sizeOf(part)) ?? 0;
     written(resumedFrom);
-    let requests = 0;
     let restarts = 0;
-    let failuresInARow = 0;
-    let reloggedIn = false;
 
     const progress = progressReporter(options.onProgress);
     const restart = async (reason: string): Promise<void> => {
@@ -308,21 +245,6 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
       written(0);
       await truncate(part, 0).catch(() => undefined);
     };
-    const pause = async (reason: string): Promise<void> => {
-      failuresInARow++;
-      if (failuresInARow >= maxAttempts) {
-        fail('VSPHERE_DOWNLOAD_FAILED', `The download of ${description} failed ${maxAttempts} times in a row: ${reason}.`, 'Check the network and the server. Start the job again to resume from the bytes already saved.', {
-          details: { server: access.server, file: description, reason, attempts: failuresInARow, bytesSaved: (await sizeOf(part)) ?? 0 },
-        });
-      }
-      const delay = backoffDelay(failuresInARow, options.retryBaseMs ?? 1_000, options.retryMaxMs ?? 30_000, Math.random());
-      log(`${description}: ${reason}; retrying in ${delay} ms (attempt ${failuresInARow + 1} of ${maxAttempts})`);
-      try {
-        await sleep(delay, undefined, { signal });
-      } catch {
-        cancelled();
-      }
-    };
 
     for (;;) {
       if (signal?.aborted) cancelled();
@@ -335,35 +257,17 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
       }
       const from = plan.kind === 'resume' ? plan.from : 0;
 
-      let response: Dispatcher.ResponseData;
-      requests++;
-      try {
-        response = await request(datastoreFileUrl(access.origin, source), {
-          method: 'GET',
-          dispatcher: access.dispatcher,
-          signal,
-          headers: { ...access.headers(), ...(from > 0 ? { range: `bytes=${from}-` } : {}) },
-        });
-      } catch (error) {
-        if (error instanceof EngineFailure) throw error;
-        if (signal?.aborted || isAbortError(error)) cancelled();
-        if (!isRetryableNetworkError(error)) throw new EngineFailure(networkErrorToError(error, { server: access.server, operation }));
-        await pause(networkErrorToError(error, { server: access.server, operation }).message);
-        continue;
-      }
-
-      const lengthHeader = response.headers['content-length'];
-      const contentLength = lengthHeader === undefined ? undefined : Number(lengthHeader);
+      const answer = await file.get({ from });
       const decision = judgeResponse({
         requestedFrom: from,
-        status: response.statusCode,
-        contentRange: headerText(response.headers['content-range']),
-        ...(contentLength !== undefined && Number.isFinite(contentLength) ? { contentLength } : {}),
+        status: answer.status,
+        ...(answer.contentRange !== undefined ? { contentRange: answer.contentRange } : {}),
+        ...(answer.contentLength !== undefined ? { contentLength: answer.contentLength } : {}),
         ...(total !== undefined ? { expectedTotal: total } : {}),
       });
 
       if (decision.action !== 'append' && decision.action !== 'replace') {
-        await response.body.dump().catch(() => undefined);
+        await answer.body.dump().catch(() => undefined);
         switch (decision.action) {
           case 'complete':
             total = onDisk;
@@ -371,26 +275,9 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
           case 'restart':
             await restart(decision.reason);
             continue;
-          case 'retry':
-            await pause(decision.reason);
-            continue;
-          case 'unauthorized':
-            if (access.relogin && !reloggedIn) {
-              reloggedIn = true;
-              log(`${description}: the server refused the session; logging in again`);
-              await access.relogin(signal);
-              continue;
-            }
-            return fail('VSPHERE_NO_PERMISSION', `${access.server} refused to let this account read ${description} (HTTP ${response.statusCode}).`, 'The account needs the Datastore.Browse and Datastore.FileManagement privileges on this datastore.', {
-              details: { server: access.server, file: description, httpStatus: response.statusCode },
-            });
-          case 'not-found':
-            return fail('VSPHERE_FILE_NOT_FOUND', `${description} does not exist on ${access.server}.`, 'Refresh the VM details (the file may have been renamed or consolidated). On vSAN, disk extents cannot be read over /folder at all: copy such a VM with an export instead.', {
-              details: { server: access.server, file: description, datacenterPath: source.datacenterPath },
-            });
           case 'fail':
             return fail('VSPHERE_DOWNLOAD_FAILED', `The download of ${description} failed: ${decision.reason}.`, 'Refresh the VM details and try again; if the VM is running, power it off or snapshot it first.', {
-              details: { server: access.server, file: description, httpStatus: response.statusCode, reason: decision.reason },
+              details: { server: access.server, file: description, httpStatus: answer.status, reason: decision.reason },
             });
         }
       }
@@ -405,19 +292,15 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
       try {
         // Every stage costs per 16 KiB record: the throttle joins only when there is a limit.
         const count = counter(startAt, (done) => progress(done, total));
-        await (bucket ? pipeline(response.body, throttle(bucket, signal), count, sink, { signal }) : pipeline(response.body, count, sink, { signal }));
+        await (bucket ? pipeline(answer.body, throttle(bucket, signal), count, sink, { signal }) : pipeline(answer.body, count, sink, { signal }));
       } catch (error) {
         // The sink writes what it holds before it closes, and the pipeline may settle first: wait,
         // or the next attempt would measure the .part (and resume) while a write is still going.
         await sinkClosed(sink);
-        if (signal?.aborted || isAbortError(error)) cancelled();
-        if (error instanceof EngineFailure) throw error;
-        const code = (error as NodeJS.ErrnoException).code;
-        if ((error as NodeJS.ErrnoException).syscall && code && !isRetryableNetworkError(error)) throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, part));
         const saved = (await sizeOf(part)) ?? 0;
-        if (saved > startAt) failuresInARow = 0;
+        if (saved > startAt) file.madeProgress();
         const why = classifyNetworkError(error) === 'other' ? `: ${(error as Error).message}` : '';
-        await pause(`the transfer broke off after ${saved} bytes${why}`);
+        await file.bodyBroke(error, `the transfer broke off after ${saved} bytes${why}`, part);
         continue;
       }
       const size = (await sizeOf(part)) ?? 0;
@@ -426,10 +309,10 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
         break;
       }
       if (size === total) break;
-      if (size > onDisk) failuresInARow = 0;
+      if (size > onDisk) file.madeProgress();
       // Shorter than announced (the server closed early) or longer (the file grew): the loop's
       // plan resumes the former and restarts the latter.
-      if (size < total) await pause(`the server ended the transfer at ${size} of ${total} bytes`);
+      if (size < total) await file.retryLater(`the server ended the transfer at ${size} of ${total} bytes`);
     }
 
     const finalSize = (await sizeOf(part)) ?? 0;
@@ -440,17 +323,13 @@ export async function downloadDatastoreFile(options: DownloadOptions): Promise<D
     await rename(part, destination);
     await rm(sidecarFile, { force: true });
     progress(finalSize, finalSize, true);
-    return { path: destination, bytes: finalSize, resumedFrom, requests, restarts };
+    return { path: destination, bytes: finalSize, resumedFrom, requests: file.requests, restarts };
   } catch (error) {
     if (error instanceof EngineFailure) throw error;
     if (isAbortError(error)) cancelled();
     if (typeof (error as NodeJS.ErrnoException).code === 'string' && (error as NodeJS.ErrnoException).syscall) throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException));
     throw error;
   }
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function counter(start: number, onBytes: (done: number) => void): Transform {

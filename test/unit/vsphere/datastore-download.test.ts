@@ -4,49 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  backoffDelay,
-  datastoreFileUrl,
-  downloadDatastoreFile,
-  judgeResponse,
-  parseContentRange,
-  partPath,
-  planRange,
-  sidecarMatches,
-  sidecarPath,
-} from '../../../electron/engine/vsphere/datastore-download';
-import type { DatastoreLocation, DownloadSidecar, FileAccess } from '../../../electron/engine/vsphere/datastore-download';
+import { downloadDatastoreFile, judgeResponse, partPath, planRange, sidecarMatches, sidecarPath } from '../../../electron/engine/vsphere/datastore-download';
+import type { DownloadSidecar } from '../../../electron/engine/vsphere/datastore-download';
+import type { DatastoreLocation, FileAccess } from '../../../electron/engine/vsphere/folder-client';
 import { failureOf } from '../../support/failures';
+import { serveDatastoreFile } from '../../support/mock-datastore';
+import type { DatastoreReply, SeenRequest } from '../../support/mock-datastore';
 
 const SOURCE: DatastoreLocation = { datacenterPath: 'DC0', datastore: 'LocalDS_0', path: 'web01/web01-flat.vmdk' };
 const SERVER = 'vc.example.test:443';
 const ORIGIN = 'https://vc.example.test';
 const URL_PATH = '/folder/web01/web01-flat.vmdk?dcPath=DC0&dsName=LocalDS_0';
 
-describe('URLs', () => {
-  it.each([
-    [SOURCE, `${ORIGIN}/folder/web01/web01-flat.vmdk?dcPath=DC0&dsName=LocalDS_0`],
-    [{ datacenterPath: 'Europe/DC 1', datastore: 'ds #1', path: 'my vm/disk?.vmdk' }, `${ORIGIN}/folder/my%20vm/disk%3F.vmdk?dcPath=Europe%2FDC%201&dsName=ds%20%231`],
-    [{ datacenterPath: 'DC0', datastore: 'ds', path: '/lead/slash//x.vmdk' }, `${ORIGIN}/folder/lead/slash/x.vmdk?dcPath=DC0&dsName=ds`],
-  ])('%j', (location, expected) => {
-    expect(datastoreFileUrl(ORIGIN, location)).toBe(expected);
-  });
-});
-
 describe('resume decisions', () => {
-  it.each([
-    ['bytes 100-999/1000', { start: 100, end: 999, total: 1000 }],
-    ['bytes 0-0/1', { start: 0, end: 0, total: 1 }],
-    ['bytes 5-9/*', { start: 5, end: 9 }],
-    ['BYTES 1-2/3', { start: 1, end: 2, total: 3 }],
-    ['bytes 9-5/10', undefined],
-    ['bytes */1000', undefined],
-    ['items 1-2/3', undefined],
-    [undefined, undefined],
-  ])('parseContentRange(%j)', (header, expected) => {
-    expect(parseContentRange(header)).toEqual(expected);
-  });
-
   it.each([
     [0, undefined, { kind: 'full' }],
     [0, 0, { kind: 'full' }],
@@ -72,25 +42,11 @@ describe('resume decisions', () => {
     ['200 of the wrong size', { requestedFrom: 0, status: 200, contentLength: 999, expectedTotal: 1000 }, { action: 'fail' }],
     ['416 when the .part is already whole', { requestedFrom: 1000, status: 416, contentRange: 'bytes */1000' }, { action: 'complete' }],
     ['416 otherwise', { requestedFrom: 1200, status: 416, contentRange: 'bytes */1000' }, { action: 'restart' }],
-    ['401', { requestedFrom: 0, status: 401 }, { action: 'unauthorized' }],
-    ['403', { requestedFrom: 0, status: 403 }, { action: 'unauthorized' }],
-    ['404', { requestedFrom: 0, status: 404 }, { action: 'not-found' }],
-    ['500', { requestedFrom: 0, status: 500 }, { action: 'retry' }],
-    ['503', { requestedFrom: 0, status: 503 }, { action: 'retry' }],
-    ['429', { requestedFrom: 0, status: 429 }, { action: 'retry' }],
+    // Session refusals, 404 and transient statuses are the /folder client's (folder-client.test.ts).
     ['400', { requestedFrom: 0, status: 400 }, { action: 'fail' }],
+    ['302 (a redirect /folder never sends)', { requestedFrom: 0, status: 302 }, { action: 'fail' }],
   ])('%s', (_label, facts, expected) => {
     expect(judgeResponse(facts)).toMatchObject(expected);
-  });
-
-  it.each([
-    [1, 1000, 30_000, 0, 1000],
-    [2, 1000, 30_000, 0, 2000],
-    [5, 1000, 30_000, 0, 16_000],
-    [9, 1000, 30_000, 0, 30_000],
-    [2, 1000, 30_000, 1, 2500],
-  ])('backoffDelay(attempt %d, base %d, cap %d, jitter %d) = %d', (attempt, base, max, jitter, expected) => {
-    expect(backoffDelay(attempt, base, max, jitter)).toBe(expected);
   });
 
   const sidecar: DownloadSidecar = { version: 1, server: SERVER, source: SOURCE, total: 1000, startedAt: '2026-01-01T00:00:00Z' };
@@ -111,7 +67,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
   let dir: string;
   let agent: MockAgent;
   const content = randomBytes(1000);
-  const requests: { range?: string; cookie?: string }[] = [];
+  let seen: SeenRequest[] = [];
   let reloginCalls = 0;
 
   const access = (): FileAccess => ({
@@ -125,20 +81,11 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     },
   });
 
-  type Responder = (range: string | undefined, n: number) => { statusCode: number; data?: Buffer | string; headers?: Record<string, string> };
+  type Responder = (range: string | undefined, n: number) => DatastoreReply;
 
   /** Serves the datastore file through `responder`, recording each request's Range and cookie. */
   function serve(responder: Responder): void {
-    agent
-      .get(ORIGIN)
-      .intercept({ path: URL_PATH, method: 'GET' })
-      .reply((options) => {
-        const headers = (options.headers ?? {}) as Record<string, string>;
-        requests.push({ range: headers.range, cookie: headers.cookie });
-        const reply = responder(headers.range, requests.length);
-        return { statusCode: reply.statusCode, data: reply.data ?? '', responseOptions: { headers: reply.headers ?? {} } };
-      })
-      .persist();
+    seen = serveDatastoreFile(agent, ORIGIN, URL_PATH, responder);
   }
 
   const whole: Responder = (range): ReturnType<Responder> => {
@@ -159,7 +106,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     dir = mkdtempSync(join(tmpdir(), 'h2k-dl-unit-'));
     agent = new MockAgent();
     agent.disableNetConnect();
-    requests.length = 0;
+    seen = [];
     reloginCalls = 0;
   });
   afterEach(async () => {
@@ -178,7 +125,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     const progress: [number, number | undefined][] = [];
     const result = await download({ onProgress: (done, total) => progress.push([done, total]) });
     expect(result).toEqual({ path: destination(), bytes: 1000, resumedFrom: 0, requests: 1, restarts: 0 });
-    expect(requests).toEqual([{ range: undefined, cookie: 'vmware_soap_session="s0"' }]);
+    expect(seen).toEqual([{ range: undefined, cookie: 'vmware_soap_session="s0"' }]);
     expect(progress.at(-1)).toEqual([1000, 1000]);
     finishedCleanly();
   });
@@ -187,7 +134,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     serve(whole);
     leavePart(400);
     const result = await download();
-    expect(requests.map((r) => r.range)).toEqual(['bytes=400-']);
+    expect(seen.map((r) => r.range)).toEqual(['bytes=400-']);
     expect(result).toMatchObject({ resumedFrom: 400, requests: 1, restarts: 0 });
     finishedCleanly();
   });
@@ -196,7 +143,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     serve(whole);
     leavePart(1000);
     await download();
-    expect(requests).toEqual([]);
+    expect(seen).toEqual([]);
     finishedCleanly();
   });
 
@@ -205,7 +152,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     leavePart(400);
     const log: string[] = [];
     await download({ onLog: (line) => log.push(line) });
-    expect(requests.map((r) => r.range)).toEqual(['bytes=400-']);
+    expect(seen.map((r) => r.range)).toEqual(['bytes=400-']);
     expect(log.join()).toContain('whole file');
     finishedCleanly();
   });
@@ -214,7 +161,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     serve((range, n) => (n === 1 ? { statusCode: 206, data: content.subarray(0, 10), headers: { 'content-range': 'bytes 0-9/1000' } } : whole(range, n)));
     leavePart(400);
     const result = await download();
-    expect(requests.map((r) => r.range)).toEqual(['bytes=400-', undefined]);
+    expect(seen.map((r) => r.range)).toEqual(['bytes=400-', undefined]);
     expect(result.restarts).toBe(1);
     finishedCleanly();
   });
@@ -224,7 +171,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     writeFileSync(partPath(destination()), Buffer.alloc(400, 1));
     writeFileSync(sidecarPath(destination()), JSON.stringify({ version: 1, server: SERVER, source: { ...SOURCE, path: 'other.vmdk' }, total: 1000, startedAt: 'x' }));
     const result = await download();
-    expect(requests.map((r) => r.range)).toEqual([undefined]);
+    expect(seen.map((r) => r.range)).toEqual([undefined]);
     expect(result.resumedFrom).toBe(0);
     finishedCleanly();
   });
@@ -243,7 +190,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     const error = await failureOf(download({ maxAttempts: 3 }));
     expect(error.code).toBe('VSPHERE_DOWNLOAD_FAILED');
     expect(error.evidence?.details).toMatchObject({ attempts: 3, file: '[LocalDS_0] web01/web01-flat.vmdk' });
-    expect(requests).toHaveLength(3);
+    expect(seen).toHaveLength(3);
     expect(existsSync(destination())).toBe(false);
     expect(existsSync(sidecarPath(destination()))).toBe(true);
   });
@@ -260,7 +207,7 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     serve((range, n) => (n === 1 ? { statusCode: 401 } : whole(range, n)));
     await download();
     expect(reloginCalls).toBe(1);
-    expect(requests.map((r) => r.cookie)).toEqual(['vmware_soap_session="s0"', 'vmware_soap_session="s1"']);
+    expect(seen.map((r) => r.cookie)).toEqual(['vmware_soap_session="s0"', 'vmware_soap_session="s1"']);
     finishedCleanly();
   });
 
@@ -299,6 +246,6 @@ describe('downloading (undici MockAgent as the datastore)', () => {
     controller.abort();
     const error = await failureOf(download({ signal: controller.signal }));
     expect(error.code).toBe('CANCELLED');
-    expect(requests).toEqual([]);
+    expect(seen).toEqual([]);
   });
 });
