@@ -6,7 +6,6 @@ import { fail } from '../core/errors';
 import type { JobHandle, JobSpec } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
 import { kvmWorks } from '../core/accel';
-import '../libvirt/error-codes';
 import { ConsoleScreen } from './console-screen';
 import { ConsoleTextStream } from './console-stream';
 import { attachToInspectionReport, inspectionNoteFor, readInspectionFile, storeVerification } from './evidence';

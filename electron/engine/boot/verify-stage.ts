@@ -16,13 +16,13 @@ import { kvmDevicePresent, kvmGuestFailure, noteKvmGuestFailure } from '../core/
 import { closedFolderFor, qemuIdentityFor } from '../libvirt/host';
 import type { VirshContext } from '../libvirt/virsh';
 import { agentPing, createFromFile, destroyDomain, domainState } from '../libvirt/virsh';
-import '../libvirt/error-codes';
 import { BootClassifier, MILESTONE_ORDER } from './classify';
 import { ConsoleScreen } from './console-screen';
 import type { BootOutcome } from './classify';
 import { fileFacts, readDiskChain, restoreOwnership, untouched } from './disk';
 import type { FileFacts } from './disk';
 import { readScreen, takeScreenshot } from './screen';
+import { WatchSchedule } from './watch-schedule';
 
 /** Live output for a front end that wants more than log lines (the wizard's console view). */
 export interface VerifyBootObserver {
@@ -56,8 +56,6 @@ const DEFAULT_TUNING: VerifyBootTuning = { pollMs: 200, stateEveryMs: 2000, agen
 /** Lines of the console the verdict quotes. */
 const EXCERPT_LINES = 30;
 
-/** The guest agent can only answer once userspace runs: before that a ping only costs a virsh. */
-const AGENT_EARLIEST_MS = 30_000;
 
 
 /**
@@ -95,7 +93,7 @@ async function verifyBoot(req: ResolvedVerifyBootRequest, ctx: StageContext, obs
   // auto: KVM first, TCG if KVM cannot run the guest (nested or limited KVM: an emulation failure,
   // or qemu refusing the CPU model). Once KVM failed, this process goes straight to TCG.
   const kvmFailedHere = kvmGuestFailure() !== null;
-  const plan: BootAccelerator[] = req.accelerator === 'tcg' || !kvm ? ['tcg'] : req.accelerator === 'kvm' ? ['kvm'] : kvmFailedHere ? ['tcg'] : ['kvm', 'tcg'];
+  const plan = acceleratorPlan(req.accelerator, kvm, kvmFailedHere);
   if (req.accelerator === 'auto' && kvm && kvmFailedHere) notes.push('KVM is skipped: it could not run a guest earlier in this session; software emulation (TCG) is used.');
 
   const who = qemuIdentityFor(req.connection);
@@ -213,8 +211,18 @@ export function verificationDomainName(jobId: string, attempt: number): string {
   return `h2k-verify-${jobId}`.slice(0, 60) + (attempt > 1 ? `-${attempt}` : '');
 }
 
-/** The accelerator plan holds at most KVM then TCG: two attempts, two possible domain names. */
-export const VERIFY_ATTEMPTS_MAX = 2;
+/** The longest accelerator plan: KVM, then TCG when KVM cannot run the guest. */
+const KVM_THEN_TCG: readonly BootAccelerator[] = ['kvm', 'tcg'];
+
+/** The accelerators to try, in order: one boot attempt (and one domain name) each. */
+export function acceleratorPlan(requested: 'auto' | BootAccelerator, kvmPresent: boolean, kvmFailedHere: boolean): readonly BootAccelerator[] {
+  if (requested === 'tcg' || !kvmPresent) return ['tcg'];
+  if (requested === 'kvm') return ['kvm'];
+  return kvmFailedHere ? ['tcg'] : KVM_THEN_TCG;
+}
+
+/** At most one attempt per accelerator of the longest plan: the domain names a leftover may have. */
+export const VERIFY_ATTEMPTS_MAX = KVM_THEN_TCG.length;
 
 async function bootOnce(input: BootOnceInput): Promise<Attempt> {
   const { req, ctx, accelerator, evidenceDir, scratch, attempt } = input;
@@ -295,25 +303,24 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
   const classifier = new BootClassifier({ firmware: req.firmware, settleMs: tuning.settleMs });
   // The excerpt as the console showed it (GRUB's screens drawn, not a column of their pieces).
   const screen = new ConsoleScreen();
-  const timeoutMs = input.timeoutSeconds * 1000;
-  const intervalMs = req.screenshotIntervalSeconds * 1000;
+  const schedule = new WatchSchedule({
+    stateEveryMs: tuning.stateEveryMs,
+    agentEveryMs: tuning.agentEveryMs,
+    serialSilenceMs: tuning.serialSilenceMs,
+    screenshotEveryMs: req.screenshotIntervalSeconds * 1000,
+    timeoutMs: input.timeoutSeconds * 1000,
+    ocr: req.ocr,
+  });
   const screenshots: BootScreenshot[] = [];
   const elapsed = (): number => Date.now() - t0;
 
   let serial: FileHandle | null = null;
   let serialOffset = 0;
-  let lastSerialAt = 0;
   const reported = new Set<string>();
   // UTF-8 (GRUB draws boxes, systemd shortens with an ellipsis); a character may span two reads.
   const decoder = new StringDecoder('utf8');
-  let lastDigest = '';
-  let readDigest = '';
   let shotCount = 0;
   let screenRead = false;
-  let ocr: Promise<void> | null = null;
-  let nextStateAt = tuning.stateEveryMs;
-  let nextShotAt = Math.min(intervalMs, 2000);
-  let nextAgentAt = tuning.agentEveryMs;
   let ended: BootOutcome | null = null;
 
   const readSerial = async (): Promise<void> => {
@@ -331,7 +338,7 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
       serialOffset += bytesRead;
       const text = decoder.write(buffer.subarray(0, bytesRead));
       const at = elapsed();
-      if (/\S/.test(text)) lastSerialAt = at;
+      schedule.serialText(text, at);
       observer.onSerialText?.(text, at);
       // The screen takes every read, the deciding one included (the excerpt ends with it).
       void screen.write(text);
@@ -359,11 +366,10 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
     const path = join(evidenceDir, `screen-${attempt > 1 ? `${attempt}-` : ''}${String(++shotCount).padStart(3, '0')}.png`);
     try {
       const shot = await takeScreenshot(ctx.tools, req.connection, domainName, path, ctx.signal);
-      if (shot.digest === lastDigest) {
+      if (!schedule.screenshotTaken(shot.digest)) {
         await rm(path, { force: true });
         return null;
       }
-      lastDigest = shot.digest;
       const entry: BootScreenshot = { path, atMs: at };
       screenshots.push(entry);
       observer.onScreenshot?.(entry);
@@ -374,6 +380,39 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
     }
   };
 
+  // A domain that stopped or paused by itself: its verdict (null while it runs).
+  const checkState = async (): Promise<BootOutcome | null> => {
+    const state = await domainState(virshCtx, req.connection, domainName);
+    if (!state || state.state === 'shut off' || state.state === 'crashed') {
+      await readSerial();
+      return classifier.outcome ?? classifier.finish(elapsed(), 'guest-stopped');
+    }
+    if (state.state === 'paused') {
+      // Nobody paused it: the hypervisor stopped the guest (KVM emulation failure, I/O error).
+      await readSerial();
+      return classifier.outcome ?? classifier.finish(elapsed(), 'hypervisor-error', { message: `The hypervisor paused the guest (${state.reason || 'no reason given'}).` });
+    }
+    return null;
+  };
+
+  // The newest screen read in the background: the console keeps being watched meanwhile.
+  let reading: Promise<void> | null = null;
+  const readNewestScreen = (shot: BootScreenshot): void => {
+    reading = readScreen(ctx.tools, shot.path, ctx.signal)
+      .then((text) => {
+        shot.text = text.trim();
+        screenRead = true;
+        classifier.feedScreen(text, shot.atMs);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof EngineFailure && error.value.code === 'CANCELLED')) ctx.log('warn', `Could not read the screen: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        reading = null;
+        schedule.readingDone();
+      });
+  };
+
   try {
     while (!ended) {
       if (ctx.signal.aborted) throw new EngineFailure(cancelledError());
@@ -382,55 +421,24 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
       classifier.tick(elapsed());
       if (classifier.outcome) break;
       const now = elapsed();
-      if (now >= timeoutMs) {
+      if (schedule.timedOut(now)) {
         ended = classifier.finish(now, 'timeout', { timeoutSeconds: input.timeoutSeconds, screenRead });
         break;
       }
-      if (now >= nextStateAt) {
-        nextStateAt = now + tuning.stateEveryMs;
-        const state = await domainState(virshCtx, req.connection, domainName);
-        if (!state || state.state === 'shut off' || state.state === 'crashed') {
-          await readSerial();
-          ended = classifier.outcome ?? classifier.finish(elapsed(), 'guest-stopped');
-          break;
-        }
-        if (state.state === 'paused') {
-          // Nobody paused it: the hypervisor stopped the guest (KVM emulation failure, I/O error).
-          await readSerial();
-          ended = classifier.outcome ?? classifier.finish(elapsed(), 'hypervisor-error', { message: `The hypervisor paused the guest (${state.reason || 'no reason given'}).` });
-          break;
-        }
+      const userspace = classifier.milestones.some((m) => m.kind === 'init');
+      for (const action of schedule.due(now, userspace)) {
+        if (action === 'check-state') ended = await checkState();
+        else if (action === 'screenshot') {
+          await shoot();
+          const shot = screenshots.at(-1);
+          if (shot && schedule.startReading(now)) readNewestScreen(shot);
+        } else if (await agentPing(virshCtx, req.connection, domainName)) classifier.agentAnswered(elapsed());
+        if (ended) break;
       }
-      if (now >= nextShotAt) {
-        nextShotAt = now + intervalMs;
-        await shoot();
-        const shot = screenshots.at(-1);
-        const silent = now - lastSerialAt >= tuning.serialSilenceMs;
-        // Read each new screen once, and only while the serial console has nothing to say.
-        if (shot && req.ocr && silent && !ocr && lastDigest !== readDigest) {
-          readDigest = lastDigest;
-          ocr = readScreen(ctx.tools, shot.path, ctx.signal)
-            .then((text) => {
-              shot.text = text.trim();
-              screenRead = true;
-              classifier.feedScreen(text, shot.atMs);
-            })
-            .catch((error: unknown) => {
-              if (!(error instanceof EngineFailure && error.value.code === 'CANCELLED')) ctx.log('warn', `Could not read the screen: ${(error as Error).message}`);
-            })
-            .finally(() => {
-              ocr = null;
-            });
-        }
-      }
+      if (ended) break;
       if (screenRead && classifier.stalledAfterFirmware(now, tuning.stallMs)) {
         ended = classifier.decideBootloaderHang(now);
         break;
-      }
-      const userspace = classifier.milestones.some((m) => m.kind === 'init') || now >= AGENT_EARLIEST_MS;
-      if (userspace && now >= nextAgentAt) {
-        nextAgentAt = now + tuning.agentEveryMs;
-        if (await agentPing(virshCtx, req.connection, domainName)) classifier.agentAnswered(elapsed());
       }
       await sleep(tuning.pollMs);
     }
@@ -451,7 +459,8 @@ async function watch(input: WatchInput): Promise<Omit<Attempt, 'serialLog' | 'do
       finalScreenshot: final?.path ?? null,
     };
   } finally {
-    if (ocr) await ocr;
+    // Assigned inside readNewestScreen: the compiler cannot see it from here.
+    await (reading as Promise<void> | null);
     await (serial as FileHandle | null)?.close();
     screen.dispose();
   }

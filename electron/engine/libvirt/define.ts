@@ -10,7 +10,6 @@ import { parseDomainXml } from './domain-xml-parse';
 import { closedFolderFor, qemuIdentityFor } from './host';
 import type { VirshContext } from './virsh';
 import { defineFromFile, domainNames, domainState, dumpXml, pickFreeName, undefineDomainByName } from './virsh';
-import './error-codes';
 
 export const DEFAULT_IMAGES_DIR = '/var/lib/libvirt/images';
 

@@ -1,7 +1,6 @@
 import { XMLParser } from 'fast-xml-parser';
 import type { ParsedDomain } from '../../../shared/contract/models/libvirt';
 import { fail } from '../core/errors';
-import './error-codes';
 
 /**
  * Reads a domain XML (ours, or libvirt's expanded `dumpxml` of any domain) into the facts we use:

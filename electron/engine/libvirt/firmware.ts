@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { fail } from '../core/errors';
-import './error-codes';
 
 /** The OVMF files a UEFI domain needs: the code image and the template of its per-VM variables. */
 export interface OvmfFiles {

@@ -3,7 +3,6 @@ import { DomainPlanRequest as DomainPlanRequestSchema, DomainSpec as DomainSpecS
 import { fail } from '../core/errors';
 import { createDomainXml } from './domain-xml-create';
 import type { OvmfFiles } from './firmware';
-import './error-codes';
 
 /** Facts about the host the plan depends on, looked up by the caller (keeps the planner pure). */
 export interface PlanHost {

@@ -1,7 +1,6 @@
 import type { LibvirtConnection } from '../../../shared/contract/models/libvirt';
 import { EngineFailure, fail } from '../core/errors';
 import type { RunOptions, RunResult, ToolRunner } from '../core/tool-runner';
-import './error-codes';
 
 /**
  * libvirt through virsh: one function per operation, plain typed inputs, so that the privileged
