@@ -1,6 +1,6 @@
 import type { DomainSpec, DomainSpecInput } from '../../../shared/contract/models/libvirt';
 import { DomainSpec as DomainSpecSchema } from '../../../shared/contract/models/libvirt';
-import { el, renderXml } from './xml-writer';
+import { el, renderLibvirtXml } from './xml-writer';
 import type { XmlNode } from './xml-writer';
 
 /**
@@ -10,7 +10,7 @@ import type { XmlNode } from './xml-writer';
  */
 export function createDomainXml(input: DomainSpecInput): string {
   const spec = DomainSpecSchema.parse(input);
-  return renderXml(domainNode(spec)) + '\n';
+  return renderLibvirtXml(domainNode(spec)) + '\n';
 }
 
 function domainNode(spec: DomainSpec): XmlNode {

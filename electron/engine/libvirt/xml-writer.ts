@@ -1,16 +1,15 @@
+import { renderXml } from '../core/xml-write';
+import type { XmlElement } from '../core/xml-write';
+
 /**
- * Just enough XML writing for libvirt documents: elements, attributes, text, indentation.
+ * Libvirt documents through the engine's one XML writer (core/xml-write): elements with their
+ * attributes first, indented two spaces with single-quoted attributes, the way virsh prints them.
  * Attribute order is the order given, so generated documents diff cleanly and tests can compare
  * whole strings.
  */
 
 export type Attrs = Record<string, string | number | boolean | undefined>;
-
-export interface XmlNode {
-  readonly name: string;
-  readonly attrs: Attrs;
-  readonly children: ReadonlyArray<XmlNode | string>;
-}
+export type XmlNode = XmlElement;
 
 /** An element; `undefined`, `false` and `null` children are dropped (for optional parts). */
 export function el(name: string, attrs: Attrs = {}, ...children: Array<XmlNode | string | number | undefined | false | null>): XmlNode {
@@ -22,20 +21,6 @@ export function el(name: string, attrs: Attrs = {}, ...children: Array<XmlNode |
   return { name, attrs, children: kept };
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-export function renderXml(node: XmlNode, indent = ''): string {
-  const attrs = Object.entries(node.attrs)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => ` ${k}='${escapeXml(String(v))}'`)
-    .join('');
-  if (node.children.length === 0) return `${indent}<${node.name}${attrs}/>`;
-  const onlyText = node.children.every((c) => typeof c === 'string');
-  if (onlyText) return `${indent}<${node.name}${attrs}>${escapeXml(node.children.join(''))}</${node.name}>`;
-  const inner = node.children.map((c) => (typeof c === 'string' ? `${indent}  ${escapeXml(c)}` : renderXml(c, `${indent}  `))).join('\n');
-  return `${indent}<${node.name}${attrs}>\n${inner}\n${indent}</${node.name}>`;
+export function renderLibvirtXml(node: XmlNode): string {
+  return renderXml(node, { indent: '  ', quote: "'" });
 }

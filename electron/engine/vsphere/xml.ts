@@ -1,5 +1,9 @@
+import { renderXml } from '../core/xml-write';
+import type { XmlChild, XmlElement } from '../core/xml-write';
+
 /**
- * The little XML a SOAP client needs: build request elements with everything escaped, and read
+ * The little XML a SOAP client needs: build request elements (written by core/xml-write, the
+ * engine's one XML writer, which escapes every value), and read
  * responses into a tree whose names and xsi:type values are resolved by namespace URI (vcsim
  * writes `XMLSchema-instance:type`, vCenter writes `xsi:type`; both mean the same thing).
  * Children are always arrays, so "one element" and "many elements" never look different.
@@ -15,29 +19,8 @@ export const NS = {
 // ---------------------------------------------------------------------------------------------
 // Building
 
-export type XmlChild = XmlElement | string | number | boolean | null | undefined;
-
-export interface XmlElement {
-  readonly name: string;
-  readonly attrs?: Readonly<Record<string, string | undefined>>;
-  /** Written as xsi:type (the prefix is declared on the envelope). */
-  readonly xsiType?: string;
-  readonly children?: readonly XmlChild[];
-}
-
-/** Element names come from our code, never from users; still, refuse anything odd. */
-const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*(:[A-Za-z_][A-Za-z0-9_.-]*)?$/;
-/** Characters XML 1.0 cannot carry at all, even escaped. */
-// eslint-disable-next-line no-control-regex
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
-export class XmlBuildError extends Error {
-  constructor(readonly elementName: string) {
-    // Never include the value: it may be a password.
-    super(`The value of <${elementName}> contains a character that XML cannot carry.`);
-    this.name = 'XmlBuildError';
-  }
-}
+export type { XmlChild, XmlElement } from '../core/xml-write';
+export { XmlBuildError, escapeAttribute, escapeText, renderXml } from '../core/xml-write';
 
 export function el(name: string, ...children: XmlChild[]): XmlElement {
   return { name, children };
@@ -49,35 +32,6 @@ export function elWith(name: string, attrs: Record<string, string | undefined>, 
 
 export function typed(name: string, xsiType: string, ...children: XmlChild[]): XmlElement {
   return { name, xsiType, children };
-}
-
-export function escapeText(value: string, elementName = 'text'): string {
-  if (NOT_XML.test(value)) throw new XmlBuildError(elementName);
-  return value.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
-}
-
-export function escapeAttribute(value: string, elementName = 'attribute'): string {
-  if (NOT_XML.test(value)) throw new XmlBuildError(elementName);
-  // Tabs and line breaks in attributes would be normalised to spaces by the reader: keep them.
-  return value.replace(/[&<>"'\t\n\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : `&#${c.charCodeAt(0)};`));
-}
-
-export function renderXml(node: XmlChild): string {
-  if (node === null || node === undefined) return '';
-  if (typeof node === 'string') return escapeText(node);
-  if (typeof node === 'number' || typeof node === 'boolean') return String(node);
-  if (!NAME.test(node.name)) throw new Error(`Invalid XML element name: ${node.name}`);
-  let open = `<${node.name}`;
-  if (node.xsiType !== undefined) open += ` xsi:type="${escapeAttribute(node.xsiType, node.name)}"`;
-  for (const [key, value] of Object.entries(node.attrs ?? {})) {
-    if (value === undefined) continue;
-    if (!NAME.test(key)) throw new Error(`Invalid XML attribute name: ${key}`);
-    open += ` ${key}="${escapeAttribute(value, node.name)}"`;
-  }
-  const inner = (node.children ?? [])
-    .map((child) => (typeof child === 'string' ? escapeText(child, node.name) : renderXml(child)))
-    .join('');
-  return inner === '' ? `${open}/>` : `${open}>${inner}</${node.name}>`;
 }
 
 /** A managed object reference as an argument: `<_this type="SessionManager">SessionManager</_this>`. */

@@ -116,7 +116,7 @@ describe('createDomainXml', () => {
         "<model type='e1000e'/>",
         "<link state='down'/>",
         "<source bridge='br0'/>",
-        '<title>Win Server 2019 &lt;prod&gt; &amp; &quot;test&quot;</title>',
+        '<title>Win Server 2019 &lt;prod&gt; &amp; "test"</title>',
         '<uuid>564d9c2e-1f00-4b5a-8c11-22aa33bb44cc</uuid>',
         "<domain type='qemu'>",
       ],
