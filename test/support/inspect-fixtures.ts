@@ -1,12 +1,14 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LocalToolRunner } from '../../electron/engine/core/tool-runner';
+import { LocalToolRunner, runCommand } from '../../electron/engine/core/tool-runner';
 import { GuestfishSession } from '../../electron/engine/appliance/guestfish-session';
 import { parseStatvfs } from '../../electron/engine/inspect/storage';
 import { cachedFixture } from '../fixtures/cache';
 import { logFixture, step } from '../fixtures/log';
 import { debianGuest, readExt4File, windowsGuests } from '../fixtures/index';
+import { DEBIAN_IDENTITY } from '../fixtures/debian/config';
+import { LIVED_WTMP_DUMP, livedJournalExport } from './lived-guest';
 
 /**
  * Disks made to have each inspection finding, derived cheaply from the cached guests: qcow2
@@ -35,11 +37,20 @@ export interface InspectVariants {
   bitlockerData: VariantDisk;
   /** A disk with an ext4 data file system and no operating system. */
   noOs: VariantDisk[];
+  /**
+   * Debian overlay of a guest that has run (test/support/lived-guest.ts): a persistent journal
+   * of two boots with a failed unit in the last, written by systemd-journal-remote into
+   * /var/log/journal/<machine-id>/system.journal; a /var/log/wtmp written by `utmpdump -r`
+   * (console logins and one over ssh); /etc/fstab immutable (chattr +i).
+   */
+  linuxLived: VariantDisk[];
+  /** The files linuxLived holds, on the host: the journal folder (for journalctl --directory) and wtmp. */
+  linuxLivedFiles: { journalDir: string; wtmp: string };
   /** The kernel whose initramfs linuxLegacy replaced. */
   kernelVersion: string;
 }
 
-const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 2;
 const MiB = 1024 * 1024;
 const ESP_TYPE = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
 /** Parameters VMware documented for old guests (and its paravirtual SCSI queue depth). */
@@ -52,7 +63,7 @@ export async function inspectVariants(): Promise<InspectVariants> {
   const windows = await windowsGuests();
   const win10 = windows.find((w) => w.id === 'win10');
   if (!win10) throw new Error('the win10 fixture is missing');
-  const recipe = { version: RECIPE_VERSION, debian: debian.raw, kernel: debian.facts.kernelVersion, win10: win10.raw, params: VMWARE_KERNEL_PARAMS, leftFree: LEFT_FREE };
+  const recipe = { version: RECIPE_VERSION, debian: debian.raw, kernel: debian.facts.kernelVersion, win10: win10.raw, params: VMWARE_KERNEL_PARAMS, leftFree: LEFT_FREE, journal: livedJournalExport(), wtmp: LIVED_WTMP_DUMP };
   const { dir, manifest } = await cachedFixture('inspect-variants', recipe, (workDir) => build(workDir, debian.raw, debian.facts.kernelVersion, win10.raw, win10.hives.system));
   const at = (name: string): string => join(dir, name);
   return {
@@ -64,6 +75,8 @@ export async function inspectVariants(): Promise<InspectVariants> {
     windowsHibernated: [{ path: at('win10-hibernated.qcow2'), format: 'qcow2' }],
     bitlockerData: { path: at('bitlocker-data.raw'), format: 'raw' },
     noOs: [{ path: at('no-os.raw'), format: 'raw' }],
+    linuxLived: [{ path: at('linux-lived.qcow2'), format: 'qcow2' }],
+    linuxLivedFiles: { journalDir: at('lived-journal'), wtmp: at('lived-wtmp') },
     kernelVersion: manifest.facts.kernelVersion,
   };
 }
@@ -85,10 +98,16 @@ async function build(workDir: string, debianRaw: string, kernelVersion: string, 
   copyFileSync(win10System, file('win10-SYSTEM'));
   writeFileSync(file('viostor.reg'), VIOSTOR_REG);
   await tools.run('hivexregedit', ['--merge', '--prefix', 'HKEY_LOCAL_MACHINE\\SYSTEM', file('win10-SYSTEM'), file('viostor.reg')]);
+  // The lived guest's journal and wtmp, written by systemd's and util-linux's own tools.
+  writeFileSync(file('lived.export'), livedJournalExport());
+  mkdirSync(file('lived-journal'));
+  await runCommand(SYSTEMD_JOURNAL_REMOTE, [`--output=${file('lived-journal/system.journal')}`, file('lived.export')]);
+  await runCommand('/usr/bin/utmpdump', ['-r', '-o', file('lived-wtmp')], { input: LIVED_WTMP_DUMP });
 
   for (const [overlay, base] of [
     ['linux-legacy.qcow2', debianRaw],
     ['win10-hibernated.qcow2', win10Raw],
+    ['linux-lived.qcow2', debianRaw],
   ] as const) {
     await tools.run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, file(overlay)]);
   }
@@ -100,7 +119,7 @@ async function build(workDir: string, debianRaw: string, kernelVersion: string, 
     await tools.run('qemu-img', ['create', '-q', '-f', 'raw', file(name), String(size)]);
   }
 
-  // One appliance edits every disk: sda legacy, sdb ESP disk, sdc win10, sdd BitLocker, sde no OS.
+  // One appliance edits every disk: sda legacy, sdb ESP disk, sdc win10, sdd BitLocker, sde no OS, sdf lived.
   await step('inspect-variants', 'edit the variant disks in one libguestfs appliance', async () => {
     const session = await GuestfishSession.open({
       disks: [
@@ -109,6 +128,7 @@ async function build(workDir: string, debianRaw: string, kernelVersion: string, 
         { path: file('win10-hibernated.qcow2'), format: 'qcow2' },
         { path: file('bitlocker-data.raw'), format: 'raw' },
         { path: file('no-os.raw'), format: 'raw' },
+        { path: file('linux-lived.qcow2'), format: 'qcow2' },
       ],
       access: 'read-write',
       tools,
@@ -163,6 +183,14 @@ async function build(workDir: string, debianRaw: string, kernelVersion: string, 
         { name: 'mkdir-p', args: ['/projects'] },
         { name: 'write', args: ['/projects/README', 'data disk, no operating system\n'] },
         { name: 'umount-all' },
+        // sdf: the Debian guest after it has run.
+        { name: 'mount', args: ['/dev/sdf1', '/'] },
+        { name: 'mkdir-p', args: [`/var/log/journal/${DEBIAN_IDENTITY.machineId}`] },
+        { name: 'upload', args: [file('lived-journal/system.journal'), `/var/log/journal/${DEBIAN_IDENTITY.machineId}/system.journal`] },
+        { name: 'chmod', args: ['0640', `/var/log/journal/${DEBIAN_IDENTITY.machineId}/system.journal`] },
+        { name: 'upload', args: [file('lived-wtmp'), '/var/log/wtmp'] },
+        { name: 'set-e2attrs', args: ['/etc/fstab', 'i'] },
+        { name: 'umount-all' },
         { name: 'sync' },
       ]);
     } finally {
@@ -170,9 +198,12 @@ async function build(workDir: string, debianRaw: string, kernelVersion: string, 
       await session.removeScratch();
     }
   });
-  logFixture('inspect-variants', 'built linux-legacy, uefi-esp, win10-hibernated, bitlocker-data and no-os');
+  logFixture('inspect-variants', 'built linux-legacy, uefi-esp, win10-hibernated, bitlocker-data, no-os and linux-lived');
   return { kernelVersion };
 }
+
+/** Debian package systemd-journal-remote (build/apt-packages.txt); not a tool the engine runs. */
+const SYSTEMD_JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
 
 /** The viostor service as the virtio-win installer registers it (boot start, SCSI miniport). */
 const VIOSTOR_REG = `Windows Registry Editor Version 5.00

@@ -38,7 +38,7 @@ export const KERNEL = '6.1.0-41-amd64';
 export const ROOT_UUID = '5b2d7c1e-8a34-4f0e-9c61-2f7d9e4a1b03';
 
 export function fs(device: string, type: string, uuid: string | null, mountpoint: string | null = null, extra: Partial<Filesystem> = {}): Filesystem {
-  return { device, type, version: null, label: null, uuid, size: 3 * 2 ** 30, used: 2 ** 30, free: 2 ** 30, mountpoint, encrypted: false, ...extra };
+  return { device, type, version: null, label: null, uuid, size: 3 * 2 ** 30, used: 2 ** 30, free: 2 ** 30, mountpoint, encrypted: false, details: null, ...extra };
 }
 
 /** The initramfs listing of a kernel with or without the virtio drivers. */

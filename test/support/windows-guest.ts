@@ -66,7 +66,7 @@ export interface WindowsGuestSpec {
 }
 
 export function ntfs(device: string, mountpoint: string | null, extra: Partial<Filesystem> = {}): Filesystem {
-  return { device, type: 'ntfs', version: null, label: 'System', uuid: null, size: null, used: null, free: null, mountpoint, encrypted: false, ...extra };
+  return { device, type: 'ntfs', version: null, label: 'System', uuid: null, size: null, used: null, free: null, mountpoint, encrypted: false, details: null, ...extra };
 }
 
 export async function hiveCopy(path: string, guestPath: string): Promise<HiveCopy> {

@@ -28,6 +28,8 @@ export const TOOLS = {
   zstd: { paths: ['/usr/bin/zstd'], package: 'zstd' },
   xz: { paths: ['/usr/bin/xz', '/bin/xz'], package: 'xz-utils' },
   lz4: { paths: ['/usr/bin/lz4'], package: 'lz4' },
+  // Reads a guest's persistent journal on the host (inspection copies the journal files out).
+  journalctl: { paths: ['/usr/bin/journalctl', '/bin/journalctl'], package: 'systemd' },
   // Disk assembly without loop devices or mounts (test fixtures build guests with these).
   sfdisk: { paths: ['/usr/sbin/sfdisk', '/sbin/sfdisk'], package: 'fdisk' },
   mke2fs: { paths: ['/usr/sbin/mke2fs', '/sbin/mke2fs'], package: 'e2fsprogs' },

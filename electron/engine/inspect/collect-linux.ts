@@ -2,15 +2,19 @@ import { readFile } from 'node:fs/promises';
 import type { Application, LinuxFacts, NetworkConfig } from '../../../shared/contract/models/inspection';
 import type { ToolRunner } from '../core/tool-runner';
 import type { GfCommand, GfResult } from '../appliance/guestfish-protocol';
-import { known, parseBool, parseLines, parseStructList } from '../appliance/guestfish-protocol';
+import { known, parseBool, parseInteger, parseLines, parseStructList } from '../appliance/guestfish-protocol';
 import type { GuestfishSession } from '../appliance/guestfish-session';
 import { GuestTree, readTar } from '../appliance/guest-tree';
 import { hostDecompressor } from './linux/decompress';
 import { BLS_DIR, BOOT_CONFIGS, ETC_EXCLUDES, LINUX_LINKS, LINUX_PRESENCE, PACKAGE_DATABASES, VIRTIO_BOOT_DRIVERS, initramfsFor, kernelVersions, linuxFacts } from './linux/facts';
 import type { KernelInputs } from './linux/facts';
 import { listInitramfs } from './linux/initramfs';
+import { JOURNAL_DIR, JOURNAL_MAX_BYTES, hasJournalFiles, volatileJournal } from './linux/journal';
+import { readGuestJournal } from './linux/journal-read';
+import { recentLogins, wtmpTail } from './linux/wtmp';
 import { parseApkInstalled, parseDpkgStatus } from './linux/packages';
 import { parseStatvfs } from './storage';
+import { VENDOR_UNIT_DIRS, unitDirsToFetch } from './linux/systemd';
 import type { UsageInfo } from './storage';
 
 /**
@@ -35,6 +39,7 @@ export interface LinuxCollection {
 
 /** /lib/modules may hold leftovers of many kernels: read modules.builtin and initramfs for at most this many. */
 const MAX_KERNELS = 8;
+const WTMP = '/var/log/wtmp';
 
 export async function collectLinux(
   session: GuestfishSession,
@@ -61,6 +66,14 @@ export async function collectLinux(
     ...LINUX_PRESENCE.map((path) => ({ name: 'exists', args: [path] })),
     ...mountpoints.map((mp) => ({ name: 'statvfs', args: [mp] })),
     ...(wantsLibguestfsApps ? [{ name: 'inspect-list-applications2', args: [root] }] : []),
+    // systemd's vendor unit folders (fetched in round trip 3), and whether /lib is merged into /usr.
+    { name: 'readlink', args: ['/lib'] },
+    ...VENDOR_UNIT_DIRS.map((dir) => ({ name: 'is-dir', args: [dir] })),
+    // A guest that has run: its journal (du is in KiB) and its logins, read in round trip 3.
+    { name: 'is-dir', args: [JOURNAL_DIR] },
+    { name: 'du', args: [JOURNAL_DIR] },
+    { name: 'find', args: [JOURNAL_DIR] },
+    { name: 'filesize', args: [WTMP] },
   ];
   const r1 = cursor(await session.batch(first));
   const hasEtc = parseBool(r1.next().output) === true;
@@ -89,6 +102,22 @@ export async function collectLinux(
     if (result.ok) libguestfsApps = parseStructList(result.output).map((app) => app2ToApplication(app, packageFormat));
     else notes.push(`The package list could not be read: ${result.error}`);
   }
+  const libLink = r1.next();
+  if (libLink.ok && libLink.output.trim()) tree.addSymlink('/lib', libLink.output.trim());
+  const unitDirs = unitDirsToFetch(
+    VENDOR_UNIT_DIRS.filter(() => parseBool(r1.next().output) === true),
+    libLink.ok ? libLink.output.trim() : null,
+  );
+  const hasJournalDir = parseBool(r1.next().output) === true;
+  const journalDu = r1.next();
+  const journalKib = journalDu.ok ? parseInteger(journalDu.output) : null;
+  const journalSize = journalKib === null ? null : journalKib * 1024;
+  const journalFind = r1.next();
+  const journalFiles = hasJournalDir && journalFind.ok && hasJournalFiles(parseLines(journalFind.output));
+  const readJournal = journalFiles && journalSize !== null && journalSize <= JOURNAL_MAX_BYTES;
+  if (journalFiles && !readJournal) notes.push(`The guest's journal takes ${journalSize === null ? 'an unknown amount' : `${Math.round(journalSize / 1048576)} MiB`}, more than the ${JOURNAL_MAX_BYTES / 1048576} MiB read; it was not read.`);
+  const wtmpSize = r1.next();
+  const wtmpRange = wtmpTail(wtmpSize.ok ? (parseInteger(wtmpSize.output) ?? 0) : 0);
 
   // Round trip 2: each initramfs first, so listing it on the host (decompressing: the slow part)
   // overlaps round trip 3.
@@ -121,11 +150,18 @@ export async function collectLinux(
   const blsTar = await session.scratchPath('bls.tar');
   const dbLocal = await session.scratchPath('packages');
   const configLocals = await Promise.all(bootConfigs.map((path) => session.scratchPath(path)));
+  const unitTars = await Promise.all(unitDirs.map((dir) => session.scratchPath(`units${dir.replaceAll('/', '-')}.tar`)));
+  const journalTar = await session.scratchPath('journal.tar');
+  const wtmpLocal = await session.scratchPath('wtmp');
   const third: GfCommand[] = [
     ...(hasEtc ? [{ name: 'tar-out', args: ['/etc', etcTar], opts: { excludes: ETC_EXCLUDES } }] : []),
     ...(hasBls ? [{ name: 'tar-out', args: [BLS_DIR, blsTar] }] : []),
     ...bootConfigs.map((path, i) => ({ name: 'download', args: [path, configLocals[i]!] })),
     ...(database && hasDatabase ? [{ name: 'download', args: [database, dbLocal] }] : []),
+    ...unitDirs.map((dir, i) => ({ name: 'tar-out', args: [dir, unitTars[i]!] })),
+    ...(readJournal ? [{ name: 'tar-out', args: [JOURNAL_DIR, journalTar] }] : []),
+    // The last records only: wtmp grows for the guest's whole life unless logrotate trims it.
+    ...(wtmpRange.size ? [{ name: 'download-offset', args: [WTMP, wtmpLocal, String(wtmpRange.offset), String(wtmpRange.size)] }] : []),
   ];
   const r3 = cursor(third.length ? await session.batch(third) : []);
   if (hasEtc) {
@@ -148,6 +184,25 @@ export async function collectLinux(
     if (result.ok) tree.addFile(database, await readFile(dbLocal));
     else notes.push(`${database} could not be read: ${result.error}`);
   }
+  for (const [i, dir] of unitDirs.entries()) {
+    const result = r3.next();
+    if (result.ok) tree.add(readTar(await readFile(unitTars[i]!), dir));
+    else notes.push(`${dir} could not be read (${result.error}); the states of its units are unknown.`);
+  }
+  let journalRead: Promise<{ journal: LinuxFacts['journal']; notes: string[] }> = Promise.resolve({ journal: hasJournalDir && journalFiles ? null : volatileJournal(journalSize), notes: [] });
+  if (readJournal) {
+    const result = r3.next();
+    if (result.ok) journalRead = readGuestJournal(tools, journalTar, `${journalTar}.d`, journalSize, signal);
+    else notes.push(`${JOURNAL_DIR} could not be read: ${result.error}`);
+  } else if (journalFiles) journalRead = Promise.resolve({ journal: { persistent: true, size: journalSize, boots: [], lastBoot: null }, notes: [] });
+  // Read by journalctl on the host while round trip 4 runs; never an unhandled rejection meanwhile.
+  journalRead.catch(() => undefined);
+  let logins: LinuxFacts['logins'] = [];
+  if (wtmpRange.size) {
+    const result = r3.next();
+    if (result.ok) logins = recentLogins(await readFile(wtmpLocal));
+    else notes.push(`${WTMP} could not be read: ${result.error}`);
+  }
   const initramfsContents: Record<string, string[] | null> = Object.fromEntries(await listings);
 
   // Round trip 4, only when an initramfs lacks a virtio driver: is it built into the kernel?
@@ -166,6 +221,13 @@ export async function collectLinux(
   const applications = packageFormat === 'deb' ? parseFrom(tree, PACKAGE_DATABASES.deb, parseDpkgStatus) : packageFormat === 'apk' ? parseFrom(tree, PACKAGE_DATABASES.apk, parseApkInstalled) : libguestfsApps;
   const kernelInputs: KernelInputs = { bootFiles, moduleDirs, builtin, initramfsContents };
   const { facts, network } = linuxFacts({ tree, applications, kernels: kernelInputs });
+  const journal = await journalRead;
+  notes.push(...journal.notes);
+  // Without systemd (Alpine, SysV init) there is no journal to miss: null, no note.
+  if (facts.systemd && !hasJournalDir) notes.push(`The guest has no ${JOURNAL_DIR}: journald keeps its journal in memory only, so no past boot can be read.`);
+  else if (facts.systemd && !journalFiles) notes.push(`${JOURNAL_DIR} holds no journal files: no past boot can be read.`);
+  facts.journal = facts.systemd || journalFiles ? journal.journal : null;
+  facts.logins = logins;
   return { facts, network, applications, usage, notes, tree, kernels: kernelInputs };
 }
 

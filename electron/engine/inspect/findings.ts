@@ -57,6 +57,10 @@ export const FIXES = {
   cleanCmdline: { id: 'clean-kernel-cmdline', label: 'Remove the VMware-specific kernel parameters', automatic: true },
   serialOverlay: { id: 'serial-console-on-overlay', label: 'Boot verification adds a serial console on its throwaway overlay only', automatic: true },
   relabel: { id: 'selinux-relabel', label: 'Relabel after repairs (touch /.autorelabel)', automatic: true },
+  clearImmutable: { id: 'none', label: 'Inside the guest, clear the attribute (chattr -i, or chattr -a) on these files, then convert again', automatic: false },
+  replayXfsLog: { id: 'shut-down-fully', label: 'Start the VM on VMware and shut it down cleanly (its log is then written back)', automatic: false },
+  reviewVmwareUnits: { id: 'none', label: 'Disable these units or remove the mounts (or make them VMware-only) in the guest', automatic: false },
+  reviewFailedUnits: { id: 'none', label: 'Find out why the unit failed (journalctl -b -u UNIT) and fix or disable it before migrating', automatic: false },
 } as const satisfies Record<string, FixOffer>;
 
 function finding(code: string, severity: Finding['severity'], title: string, explanation: string, evidence: Evidence[], fix: FixOffer, osRoot: string | null): Finding {
@@ -241,6 +245,35 @@ const vmwareTools: Rule = (f) => {
       'VMware Tools do nothing useful on KVM; their services fail or keep retrying at every boot, and on Windows their drivers can get in the way. The QEMU guest agent takes their place.',
       presence.evidence,
       FIXES.removeVmwareTools,
+      f.os.root,
+    ),
+  ];
+};
+
+/** VMware shared folders: the vmhgfs kernel module (old VMware Tools) or open-vm-tools' FUSE client. */
+const VMWARE_SHARED_FOLDER = (spec: string, vfstype: string): boolean => vfstype === 'vmhgfs' || vfstype === 'fuse.vmhgfs-fuse' || spec.startsWith('.host:');
+
+const vmwareUnits: Rule = (f) => {
+  if (!f.linux) return [];
+  const evidence: Evidence[] = [];
+  for (const e of f.linux.fstab) {
+    // A noauto line is never mounted at boot: nothing fails.
+    if (!VMWARE_SHARED_FOLDER(e.spec, e.vfstype) || e.options.split(',').includes('noauto')) continue;
+    evidence.push({ path: '/etc/fstab', line: e.line, excerpt: `${e.spec} ${e.mountpoint} ${e.vfstype} ${e.options}` });
+  }
+  for (const unit of f.linux.systemd?.unitFiles ?? []) {
+    if (unit.state !== 'enabled' || !unit.vmwareOnly?.length) continue;
+    evidence.push(...unit.vmwareOnly.map((e) => ({ ...e, note: `${unit.unit} (enabled)` })));
+  }
+  if (!evidence.length) return [];
+  return [
+    finding(
+      'VMWARE_UNITS_FAIL_ON_KVM',
+      'warning',
+      'Units and mounts that only work on VMware',
+      'These mount a VMware shared folder or run VMware Tools programs at boot, and nothing tells systemd to skip them elsewhere. On KVM there is no shared folder and no VMware backdoor: the mounts fail (without nofail an fstab mount stops the boot in emergency mode) and the services fail at every boot. Remove or comment out the mounts, disable the services (systemctl disable), or add ConditionVirtualization=vmware to their [Unit] section so they only run on VMware.',
+      evidence,
+      FIXES.reviewVmwareUnits,
       f.os.root,
     ),
   ];
@@ -504,6 +537,77 @@ const staticAddresses: Rule = (f) => {
   ];
 };
 
+/**
+ * A unit that failed in the guest's last recorded boot already fails on VMware: after the move it
+ * would look like a migration fault. Not repaired: only the administrator knows whether it matters.
+ */
+const failedUnits: Rule = (f) => {
+  const last = f.linux?.journal?.lastBoot;
+  if (!last?.failedUnits.length) return [];
+  return [
+    finding(
+      'UNIT_FAILED_LAST_BOOT',
+      'warning',
+      last.failedUnits.length === 1 ? `${last.failedUnits[0]} failed in the last boot` : `${last.failedUnits.length} units failed in the last boot`,
+      'The guest’s journal shows these units failing in its last boot on VMware, before any migration. They will fail on KVM too, and then look like a migration fault; find out why first.',
+      last.failedUnits.map((unit) => {
+        // The unit's first error usually says why; systemd's "Failed to start" follows it.
+        const message = last.errors.find((e) => e.source === unit)?.message;
+        return { path: '/var/log/journal', note: `${unit} (boot ${last.bootId})`, ...(message ? { excerpt: message } : {}) };
+      }),
+      FIXES.reviewFailedUnits,
+      f.os.root,
+    ),
+  ];
+};
+
+/**
+ * A file repair edits that carries the immutable (i) or append-only (a) attribute: even root
+ * cannot rewrite it, so the repair would fail half-way. Clearing it is the administrator's call
+ * (someone set it on purpose, often to stop a DHCP client or a tool rewriting resolv.conf).
+ */
+const BOOT_FILES = ['/etc/fstab', '/etc/crypttab', '/etc/default/grub', '/boot/grub/grub.cfg', '/boot/grub2/grub.cfg', '/etc/kernel/cmdline', '/etc/initramfs-tools', '/etc/mkinitcpio.conf', '/etc/dracut.conf.d'];
+
+const lockedFiles: Rule = (f) => {
+  const evidence: Evidence[] = f.filesystems.flatMap((fs) =>
+    (fs.details?.ext?.attributes ?? []).filter((a) => a.immutable || a.appendOnly).map((a) => ({ path: a.path, device: fs.device, excerpt: a.flags, note: a.immutable ? 'immutable' : 'append only' })),
+  );
+  if (!evidence.length) return [];
+  // The boot files are what repair must rewrite for the guest to boot on KVM: locked, the
+  // repair cannot be done. A locked network file or resolv.conf only stops repair renaming NICs.
+  const blocksBoot = evidence.some((e) => BOOT_FILES.some((b) => e.path === b || e.path?.startsWith(`${b}/`)));
+  return [
+    finding(
+      'FILE_IMMUTABLE',
+      blocksBoot ? 'blocker' : 'warning',
+      evidence.length === 1 ? `${evidence[0]!.path} cannot be changed (${evidence[0]!.note})` : `${evidence.length} files repair edits cannot be changed`,
+      blocksBoot
+        ? 'These files carry the immutable or append-only attribute: nobody, not even root, can rewrite them, and repair must rewrite them for the guest to boot on KVM. hyper2kvm does not clear it itself: run chattr -i (or chattr -a) on them inside the guest, then convert again.'
+        : 'These files carry the immutable or append-only attribute: nobody, not even root, can rewrite them. The guest still boots, but repair cannot update them (a renamed NIC’s configuration, for one). If that matters, run chattr -i (or chattr -a) on them inside the guest, then convert again.',
+      evidence,
+      FIXES.clearImmutable,
+      f.os.root,
+    ),
+  ];
+};
+
+/** An XFS log that still needs replaying (the VM was not shut down cleanly). */
+const xfsDirtyLog: Rule = (f) => {
+  const dirty = f.filesystems.filter((fs) => fs.details?.xfs?.dirtyLog === true);
+  if (!dirty.length) return [];
+  return [
+    finding(
+      'XFS_DIRTY_LOG',
+      'warning',
+      dirty.length === 1 ? `The XFS log of ${dirty[0]!.device} is dirty` : `${dirty.length} XFS file systems have a dirty log`,
+      'The VM was not shut down cleanly: changes sit in the XFS log, not yet written to the file system. A mount replays them, but a damaged log can then only be cleared with xfs_repair -L, losing those changes. A clean shutdown on VMware first is safer.',
+      dirty.map((fs) => ({ device: fs.device, note: `xfs_logprint -t: state <DIRTY>${fs.mountpoint ? ` (${fs.mountpoint})` : ''}` })),
+      FIXES.replayXfsLog,
+      f.os.root,
+    ),
+  ];
+};
+
 const multipleOs: Rule = (f) =>
   f.operatingSystems.length > 1
     ? [
@@ -529,9 +633,12 @@ export const RULES: ReadonlyArray<{ codes: string[]; rule: Rule }> = [
   { codes: ['UEFI_NO_FALLBACK'], rule: uefiFallback },
   { codes: ['WINDOWS_NO_VIRTIO_STORAGE', 'WINDOWS_VIRTIO_DRIVER_DISABLED'], rule: windowsVirtio },
   { codes: ['LOW_FREE_SPACE', 'LOW_FREE_SPACE_BOOT'], rule: freeSpace },
+  { codes: ['FILE_IMMUTABLE'], rule: lockedFiles },
+  { codes: ['XFS_DIRTY_LOG'], rule: xfsDirtyLog },
   { codes: ['NIC_MAC_PINNED'], rule: macPinning },
   { codes: ['NIC_NAME_WILL_CHANGE'], rule: interfaceNames },
   { codes: ['VMWARE_TOOLS_INSTALLED'], rule: vmwareTools },
+  { codes: ['VMWARE_UNITS_FAIL_ON_KVM'], rule: vmwareUnits },
   { codes: ['KERNEL_VMWARE_PARAMS'], rule: kernelParams },
   { codes: ['WINDOWS_GROUP_POLICY'], rule: groupPolicy },
   { codes: ['WINDOWS_ANTIVIRUS'], rule: antivirus },
@@ -539,6 +646,7 @@ export const RULES: ReadonlyArray<{ codes: string[]; rule: Rule }> = [
   { codes: ['CLOUD_INIT_PRESENT'], rule: cloudInit },
   { codes: ['NO_SERIAL_CONSOLE'], rule: serialConsole },
   { codes: ['STATIC_ADDRESSES'], rule: staticAddresses },
+  { codes: ['UNIT_FAILED_LAST_BOOT'], rule: failedUnits },
   { codes: ['MULTIPLE_OS'], rule: multipleOs },
 ];
 

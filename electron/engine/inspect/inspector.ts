@@ -31,6 +31,8 @@ import { TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable } from './partiti
 import type { PartitionTable } from './partition-table';
 import { MOUNTABLE, describeFilesystem, diskInfo, isFilesystem, parseBlkid, parseStatvfs } from './storage';
 import type { BlkidInfo, DiskProbe, UsageInfo } from './storage';
+import { EXT_TYPES, REPAIR_EDITED_FILES, btrfsCommands, btrfsDetails, e2attrs, filesystemDetails, mountHolding, parseInodes, parsePreMount, preMountCommand } from './filesystem-details';
+import type { DetailReads, PreMountReads } from './filesystem-details';
 
 /**
  * The inspection itself: everything read through one open appliance, in a handful of round
@@ -81,6 +83,9 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     { name: 'version' },
     { name: 'list-partitions' },
     ...drives.map((d, i) => ({ name: 'download-offset', args: [d.device, tableFiles[i]!, '0', String(TABLE_BYTES)] })),
+    ...drives.flatMap((d): GfCommand[] => [{ name: 'blockdev-getss', args: [d.device] }, { name: 'blockdev-getro', args: [d.device] }]),
+    // Before inspect-os: its mounts replay journals (see filesystem-details.ts).
+    preMountCommand(),
     { name: 'inspect-os' },
   ]);
   const version = parseStruct(a[0]!.output);
@@ -105,7 +110,12 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     }
     tables.set(d.device, parsePartitionTable(bytes, d.device));
   }
-  const inspectResult = a[2 + drives.length]!;
+  const blockAt = 2 + drives.length;
+  const block = new Map(drives.map((d, i) => [d.device, { logical: parseInteger(a[blockAt + 2 * i]!.output), readOnly: a[blockAt + 2 * i + 1]!.ok ? a[blockAt + 2 * i + 1]!.output.trim() === 'true' : null }]));
+  const preResult = a[blockAt + 2 * drives.length]!;
+  const pre: PreMountReads = parsePreMount(preResult.ok ? preResult.output : '');
+  if (!preResult.ok) notes.push(`The file systems' own tools could not be run before mounting: ${preResult.error}`);
+  const inspectResult = a[blockAt + 2 * drives.length + 1]!;
   if (!inspectResult.ok) notes.push(`libguestfs inspection failed: ${inspectResult.error}`);
   const roots = inspectResult.ok ? parseLines(inspectResult.output) : [];
 
@@ -156,9 +166,28 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   let applications: Application[] = [];
   let network: NetworkConfig[] = [];
   const usage = new Map<string, UsageInfo>();
+  const inodes = new Map<string, DetailReads['inodes']>();
+  const attributes = new Map<string, DetailReads['attributes']>();
   if (primary) {
     const mounts = [...primary.mountpoints].sort((x, y) => x.path.split('/').length - y.path.split('/').length || x.path.length - y.path.length);
-    const mounted = await session.batch(mounts.map((m) => ({ name: 'mount-ro', args: [m.device, m.path] })));
+    // In the same round trip as the mounts: inodes of each, and the attributes of the files repair edits on ext.
+    const attrPaths = primary.identity.type === 'linux' ? REPAIR_EDITED_FILES.map((path) => ({ path, on: mountHolding(path, mounts) })).filter((x) => x.on && EXT_TYPES.has(blkids.get(x.on.device)?.type ?? '')) : [];
+    const mountBatch = await session.batch([
+      ...mounts.map((m) => ({ name: 'mount-ro', args: [m.device, m.path] })),
+      ...mounts.map((m) => ({ name: 'statvfs', args: [m.path] })),
+      ...attrPaths.map((x) => ({ name: 'get-e2attrs', args: [x.path] })),
+    ]);
+    const mounted = mountBatch.slice(0, mounts.length);
+    mounts.forEach((m, k) => {
+      const st = mountBatch[mounts.length + k]!;
+      if (mounted[k]!.ok && st.ok) inodes.set(m.device, parseInodes(st.output));
+    });
+    attrPaths.forEach((x, k) => {
+      const r = mountBatch[2 * mounts.length + k]!;
+      // A file that is not there fails ("No such file or directory"): nothing to edit, nothing to say.
+      if (!r.ok || !mounted[mounts.indexOf(x.on!)]!.ok) return;
+      attributes.set(x.on!.device, [...(attributes.get(x.on!.device) ?? []), e2attrs(x.path, r.output)]);
+    });
     mounts.forEach((m, k) => {
       if (!mounted[k]!.ok) notes.push(`${m.device} could not be mounted at ${m.path}: ${mounted[k]!.error}`);
     });
@@ -192,23 +221,34 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   ctx.step?.(INSPECT_STEPS[3]);
   const partitionsByDevice = new Map([...tables.values()].flatMap((t) => t?.partitions ?? []).map((p) => [p.device, p]));
   const espDevices = [...partitionsByDevice.values()].filter(isEsp).map((p) => p.device);
-  const toMeasure = [...blkids.values()].filter((info) => isFilesystem(info) && info.type !== null && MOUNTABLE.has(info.type) && (!usage.has(info.device) || espDevices.includes(info.device)));
+  // Every btrfs too, at its top level (subvolid=5), where every subvolume and snapshot is in reach.
+  const toMeasure = [...blkids.values()].filter((info) => isFilesystem(info) && info.type !== null && MOUNTABLE.has(info.type) && (!usage.has(info.device) || espDevices.includes(info.device) || info.type === 'btrfs'));
   // With nothing else to measure the OS stays mounted: the next stage starts with umount-all anyway.
   const e: GfCommand[] = toMeasure.length ? [{ name: 'umount-all' }] : [];
-  const plan: Array<{ device: string; esp: boolean; at: number }> = [];
+  const plan: Array<{ device: string; esp: boolean; at: number; btrfsAt: number | null }> = [];
   for (const info of toMeasure) {
     const esp = espDevices.includes(info.device);
-    plan.push({ device: info.device, esp, at: e.length });
-    e.push({ name: 'mount-ro', args: [info.device, '/'] }, { name: 'statvfs', args: ['/'] });
+    const btrfs = info.type === 'btrfs';
+    const at = e.length;
+    e.push(btrfs ? { name: 'mount-options', args: ['ro,subvolid=5', info.device, '/'] } : { name: 'mount-ro', args: [info.device, '/'] }, { name: 'statvfs', args: ['/'] });
     if (esp) e.push({ name: 'is-file', args: ['/EFI/BOOT/BOOTX64.EFI'] }, { name: 'find', args: ['/EFI'] });
+    plan.push({ device: info.device, esp, at, btrfsAt: btrfs ? e.length : null });
+    if (btrfs) e.push(...btrfsCommands());
     e.push({ name: 'umount-all' });
   }
   const er = e.length ? await session.batch(e) : [];
   let esp: BootFacts['esp'] = null;
+  const btrfsByDevice = new Map<string, DetailReads['btrfs']>();
   for (const p of plan) {
     if (!er[p.at]!.ok) continue;
     const u = parseStatvfs(er[p.at + 1]!.output);
     if (u && !usage.has(p.device)) usage.set(p.device, u);
+    if (!inodes.has(p.device) && er[p.at + 1]!.ok) inodes.set(p.device, parseInodes(er[p.at + 1]!.output));
+    if (p.btrfsAt !== null) {
+      const [list, def, script] = [er[p.btrfsAt]!, er[p.btrfsAt + 1]!, er[p.btrfsAt + 2]!];
+      if (list.ok) btrfsByDevice.set(p.device, btrfsDetails(list.output, def.ok ? def.output : '', script.ok ? script.output : '', linux?.fstab ?? []));
+      else notes.push(`The btrfs subvolumes of ${p.device} could not be listed: ${list.error}`);
+    }
     if (p.esp && !esp) {
       // find prints paths relative to /EFI, with a leading slash.
       const files = parseLines(er[p.at + 3]!.output).map((f) => `EFI/${f.replace(/^\/+/, '')}`);
@@ -225,8 +265,21 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   const mountpoints: Mountpoint[] = primary?.mountpoints ?? [];
   const filesystems: Filesystem[] = [...blkids.values()]
     .filter(isFilesystem)
-    .map((info) => describeFilesystem(info, usage.get(info.device) ?? null, partitionsByDevice.get(info.device)?.size ?? null, mountpoints.find((m) => m.device === info.device)?.path ?? null));
-  const disks: DiskInfo[] = ctx.probes.map((probe, k) => diskInfo(probe, drives[k]!.device, tables.get(drives[k]!.device) ?? null, kernelPartitions, new Map()));
+    .map((info) => {
+      const details = filesystemDetails(info.device, info.type, {
+        pre,
+        inodes: inodes.get(info.device) ?? null,
+        btrfs: btrfsByDevice.get(info.device) ?? null,
+        attributes: attributes.get(info.device) ?? [],
+        windowsHibernated: windows && info.device === primary?.identity.root ? windows.hibernation.hibernated : null,
+      });
+      return describeFilesystem(info, usage.get(info.device) ?? null, partitionsByDevice.get(info.device)?.size ?? null, mountpoints.find((m) => m.device === info.device)?.path ?? null, details);
+    });
+  const disks: DiskInfo[] = ctx.probes.map((probe, k) => {
+    const device = drives[k]!.device;
+    const b = block.get(device);
+    return diskInfo(probe, device, tables.get(device) ?? null, kernelPartitions, new Map(), { logicalSectorSize: b?.logical ?? null, physicalSectorSize: pre.physicalSectorSize.get(device) ?? null, readOnly: b?.readOnly ?? null });
+  });
   const os: OsIdentity = primary?.identity ?? noOsIdentity();
   const boot: BootFacts = { firmware, esp };
   ctx.capture?.({ drives: drives.map((d) => d.device), diskHeads, linux: linuxReads });

@@ -1,4 +1,4 @@
-import type { DiskInfo, Filesystem, Partition } from '../../../shared/contract/models/inspection';
+import type { DiskInfo, Filesystem, FilesystemDetails, Partition } from '../../../shared/contract/models/inspection';
 import { known, parseHash, parseStruct } from '../appliance/guestfish-protocol';
 import { partitionDevice } from './partition-table';
 import type { PartitionTable } from './partition-table';
@@ -52,7 +52,7 @@ export function isContainer(type: string | null): boolean {
   return type !== null && CONTAINERS.has(type);
 }
 
-export function describeFilesystem(info: BlkidInfo, usage: UsageInfo | null, deviceSize: number | null, mountpoint: string | null): Filesystem {
+export function describeFilesystem(info: BlkidInfo, usage: UsageInfo | null, deviceSize: number | null, mountpoint: string | null, details: FilesystemDetails | null = null): Filesystem {
   return {
     device: info.device,
     type: info.type ?? 'unknown',
@@ -64,6 +64,7 @@ export function describeFilesystem(info: BlkidInfo, usage: UsageInfo | null, dev
     free: usage?.free ?? null,
     mountpoint,
     encrypted: info.type !== null && ENCRYPTED_TYPES.has(info.type),
+    details,
   };
 }
 
@@ -79,7 +80,14 @@ export interface DiskProbe {
  * Partitions of a disk: the table we parsed, plus any partition the appliance's kernel lists
  * that the table did not show (logical partitions of an extended MBR partition).
  */
-export function diskInfo(probe: DiskProbe, device: string, table: PartitionTable | null, kernelPartitions: readonly string[], sizes: ReadonlyMap<string, number>): DiskInfo {
+/** The block device as the appliance's kernel sees it (blockdev-getss, physical_block_size, blockdev-getro). */
+export interface BlockFacts {
+  logicalSectorSize: number | null;
+  physicalSectorSize: number | null;
+  readOnly: boolean | null;
+}
+
+export function diskInfo(probe: DiskProbe, device: string, table: PartitionTable | null, kernelPartitions: readonly string[], sizes: ReadonlyMap<string, number>, block: BlockFacts | null = null): DiskInfo {
   const partitions: Partition[] = [...(table?.partitions ?? [])];
   for (const dev of kernelPartitions) {
     if (!dev.startsWith(device) || partitions.some((p) => p.device === dev)) continue;
@@ -99,5 +107,8 @@ export function diskInfo(probe: DiskProbe, device: string, table: PartitionTable
     allocatedSize: probe.allocatedSize,
     partitionTable: table ? table.kind : 'unknown',
     partitions,
+    logicalSectorSize: block?.logicalSectorSize ?? null,
+    physicalSectorSize: block?.physicalSectorSize ?? null,
+    readOnly: block?.readOnly ?? null,
   };
 }

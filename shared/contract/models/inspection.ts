@@ -85,8 +85,85 @@ export const DiskInfo = z.object({
   allocatedSize: nbytes,
   partitionTable: z.enum(['mbr', 'gpt', 'none', 'unknown']),
   partitions: z.array(Partition),
+  /** The block device as the appliance's kernel sees it (null in reports made before it was read). */
+  logicalSectorSize: z.number().int().positive().nullable().default(null),
+  physicalSectorSize: z.number().int().positive().nullable().default(null),
+  readOnly: z.boolean().nullable().default(null),
 });
 export type DiskInfo = z.infer<typeof DiskInfo>;
+
+/** One btrfs subvolume, as `btrfs subvolume list` names it. */
+export const BtrfsSubvolume = z.object({
+  id: z.number().int().nonnegative(),
+  /** Path from the top level (5), without a leading slash ("@", "@/.snapshots/1/snapshot"). */
+  path: z.string(),
+  /** The subvolume it lives in (its parent's id; 5 for the top level); null when not known. */
+  parentId: z.number().int().nonnegative().nullable(),
+  readOnly: z.boolean().nullable(),
+  /** The subvolume mounted when no subvol= option is given (`btrfs subvolume get-default`). */
+  isDefault: z.boolean(),
+  /** Where the guest's fstab mounts it (subvol= or subvolid=), if it does. */
+  mountedAt: z.array(z.string()),
+});
+export type BtrfsSubvolume = z.infer<typeof BtrfsSubvolume>;
+
+/** A snapper snapshot: NUMBER/info.xml under a .snapshots subvolume. */
+export const SnapperSnapshot = z.object({
+  number: z.number().int().nonnegative(),
+  /** As info.xml says it (snapper writes UTC "YYYY-MM-DD HH:MM:SS"). */
+  date: nstr,
+  description: nstr,
+  type: nstr,
+  /** The snapshot's subvolume path ("@/.snapshots/1/snapshot"). */
+  subvolume: z.string(),
+});
+export type SnapperSnapshot = z.infer<typeof SnapperSnapshot>;
+
+export const FilesystemDetails = z.object({
+  /** Inodes from statvfs (null when it could not be mounted). */
+  inodes: z.object({ total: z.number().nonnegative(), free: z.number().nonnegative() }).nullable(),
+  btrfs: z
+    .object({
+      subvolumes: z.array(BtrfsSubvolume),
+      snapshots: z.array(SnapperSnapshot),
+      /** `btrfs filesystem df`: bytes allocated to and used by data and metadata. */
+      usage: z.array(z.object({ kind: z.string(), profile: nstr, total: z.number().nonnegative(), used: z.number().nonnegative() })),
+    })
+    .nullable(),
+  xfs: z
+    .object({
+      blockSize: z.number().int().positive(),
+      agCount: z.number().int().positive(),
+      inodeSize: z.number().int().positive(),
+      /** Version 5 (metadata checksums, crc=1). */
+      v5: z.boolean(),
+      reflink: z.boolean().nullable(),
+      bigtime: z.boolean().nullable(),
+      /** The log needs replaying (an unclean shutdown): xfs_repair -L would lose its changes. */
+      dirtyLog: z.boolean().nullable(),
+    })
+    .nullable(),
+  ext: z
+    .object({
+      features: z.array(z.string()),
+      /** "clean", "not clean", "clean with errors". */
+      state: nstr,
+      mountCount: z.number().int().nullable(),
+      maxMountCount: z.number().int().nullable(),
+      /** Files a repair may edit, with their attributes as lsattr prints them ("----i---------e-------"). */
+      attributes: z.array(z.object({ path: z.string(), flags: z.string(), immutable: z.boolean(), appendOnly: z.boolean() })),
+    })
+    .nullable(),
+  ntfs: z
+    .object({
+      /** The volume's dirty flag (chkdsk pending). */
+      dirty: z.boolean().nullable(),
+      /** hiberfil.sys holds a hibernated system or Fast Startup image: writing would lose it. */
+      hibernated: z.boolean().nullable(),
+    })
+    .nullable(),
+});
+export type FilesystemDetails = z.infer<typeof FilesystemDetails>;
 
 export const Filesystem = z.object({
   device: z.string(),
@@ -102,8 +179,11 @@ export const Filesystem = z.object({
   /** Where the primary OS mounts it, if it does. */
   mountpoint: nstr,
   encrypted: z.boolean(),
+  /** What its own tools would say about it (absent in reports made before it was read: null). */
+  details: FilesystemDetails.nullable().default(null),
 });
 export type Filesystem = z.infer<typeof Filesystem>;
+
 
 export const Mountpoint = z.object({ device: z.string(), path: z.string() });
 export type Mountpoint = z.infer<typeof Mountpoint>;
@@ -292,6 +372,102 @@ export type Kernel = z.infer<typeof Kernel>;
 export const EnabledUnit = z.object({ unit: z.string(), wantedBy: z.string(), path: z.string() });
 export type EnabledUnit = z.infer<typeof EnabledUnit>;
 
+/** `systemctl list-unit-files` states we can tell offline. */
+export const UnitFileState = z.enum(['enabled', 'disabled', 'static', 'masked', 'alias', 'indirect', 'generated', 'transient', 'linked']);
+export type UnitFileState = z.infer<typeof UnitFileState>;
+
+export const UnitFile = z.object({
+  /** "ssh.service", "getty@.service", "fstrim.timer". */
+  unit: z.string(),
+  /** service, socket, timer, mount, automount, target, path, slice, swap, device, scope. */
+  type: z.string(),
+  state: UnitFileState,
+  /** The file that defines it (the first found in systemd's search order), or null when masked by /dev/null. */
+  path: nstr,
+  /** Targets (or units) whose .wants/.requires hold it in /etc. */
+  wantedBy: z.array(z.string()),
+  description: nstr,
+  /**
+   * Lines that only work on VMware and fail on KVM (a VMware shared-folder mount; VMware Tools
+   * run without ConditionVirtualization=vmware); absent when there are none.
+   */
+  vmwareOnly: z.array(Evidence).optional(),
+});
+export type UnitFile = z.infer<typeof UnitFile>;
+
+export const SystemdTimer = z.object({
+  unit: z.string(),
+  /** OnCalendar=, OnBootSec=, OnUnitActiveSec=... as written ("OnCalendar=daily"). */
+  schedule: z.array(z.string()),
+  /** The unit it starts (Unit=, else the timer's own name as a .service). */
+  activates: z.string(),
+  persistent: z.boolean(),
+  enabled: z.boolean(),
+});
+export type SystemdTimer = z.infer<typeof SystemdTimer>;
+
+export const SystemdSocket = z.object({
+  unit: z.string(),
+  /** ListenStream=, ListenDatagram=, ListenSequentialPacket=, ListenFIFO=... as written. */
+  listen: z.array(z.string()),
+  enabled: z.boolean(),
+});
+export type SystemdSocket = z.infer<typeof SystemdSocket>;
+
+/** A login from /var/log/wtmp (newest first). */
+export const LoginRecord = z.object({
+  user: z.string(),
+  /** tty or pts/N. */
+  line: z.string(),
+  /** The remote host, when the login came over the network. */
+  host: nstr,
+  /** ISO time of the login. */
+  at: z.string(),
+});
+export type LoginRecord = z.infer<typeof LoginRecord>;
+
+export const JournalEntry = z.object({
+  /** ISO time (the journal's realtime stamp). */
+  at: z.string(),
+  /** syslog priority: 0 emerg ... 3 err, 4 warning. */
+  priority: z.number().int().min(0).max(7),
+  /** _SYSTEMD_UNIT or UNIT (for systemd's own messages about a unit), else the syslog identifier. */
+  source: nstr,
+  message: z.string(),
+});
+export type JournalEntry = z.infer<typeof JournalEntry>;
+
+export const JournalBoot = z.object({
+  /** As journalctl --list-boots numbers them: 0 the last, -1 the one before... */
+  index: z.number().int(),
+  bootId: z.string(),
+  first: z.string(),
+  last: z.string(),
+});
+export type JournalBoot = z.infer<typeof JournalBoot>;
+
+/** The persistent journal in /var/log/journal, read offline with the host's journalctl. */
+export const JournalFacts = z.object({
+  /** False: the guest keeps its journal in memory only (nothing survives a reboot to read). */
+  persistent: z.boolean(),
+  /** Bytes the journal files take. */
+  size: nbytes,
+  boots: z.array(JournalBoot),
+  lastBoot: z
+    .object({
+      bootId: z.string(),
+      /** From its first to its "Startup finished" message (null when the journal has none). */
+      startupMs: z.number().nonnegative().nullable(),
+      /** Units systemd reports as failed in that boot. */
+      failedUnits: z.array(z.string()),
+      /** Priority err and worse (at most the last 200). */
+      errors: z.array(JournalEntry),
+      warningCount: z.number().int().nonnegative(),
+    })
+    .nullable(),
+});
+export type JournalFacts = z.infer<typeof JournalFacts>;
+
 export const Presence = z.object({ present: z.boolean(), evidence: z.array(Evidence) });
 export type Presence = z.infer<typeof Presence>;
 
@@ -330,7 +506,16 @@ export const LinuxFacts = z.object({
   crypttab: z.array(z.object({ line: z.number().int().positive(), name: z.string(), device: z.string(), style: DeviceStyle })),
   bootloader: Bootloader,
   kernels: z.array(Kernel),
-  systemd: z.object({ defaultTarget: nstr, enabledUnits: z.array(EnabledUnit) }).nullable(),
+  systemd: z
+    .object({
+      defaultTarget: nstr,
+      enabledUnits: z.array(EnabledUnit),
+      /** Every unit file with its state (empty in reports made before they were read). */
+      unitFiles: z.array(UnitFile).default([]),
+      timers: z.array(SystemdTimer).default([]),
+      sockets: z.array(SystemdSocket).default([]),
+    })
+    .nullable(),
   vmwareTools: Presence,
   cloudInit: z.object({ present: z.boolean(), disabled: z.boolean(), datasources: z.array(z.string()) }),
   selinux: z.object({ mode: z.enum(['enforcing', 'permissive', 'disabled', 'absent']), policy: nstr }),
@@ -338,6 +523,10 @@ export const LinuxFacts = z.object({
   identity: LinuxIdentity.nullable().default(null),
   /** Accounts with a login shell: who the migration affects (empty in reports made before it was read). */
   users: z.array(LinuxUser).default([]),
+  /** The last logins recorded in /var/log/wtmp, newest first (at most 50). */
+  logins: z.array(LoginRecord).default([]),
+  /** The persistent journal (null: not read, e.g. a report made before it was). */
+  journal: JournalFacts.nullable().default(null),
 });
 export type LinuxFacts = z.infer<typeof LinuxFacts>;
 

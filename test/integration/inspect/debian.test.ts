@@ -1,13 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullPackageVersion } from '../../../electron/engine/inspect/linux/packages';
 import { renderInspectionHtml } from '../../../electron/engine/report/render-html';
 import { readInspectionReport } from '../../../shared/contract/models/inspection';
 import type { InspectionReport } from '../../../shared/contract/models/inspection';
 import { DEBIAN_IDENTITY, debianGuest } from '../../fixtures/index';
+import { debianRootfs } from '../../fixtures/debian/rootfs';
 import type { DebianGuest } from '../../fixtures/index';
 import { applianceProcesses, runInspect, virtInspector } from './helpers';
 import type { StageRun } from './helpers';
+import { NEEDS_RUNNING_SYSTEM, extractUnitFolders, systemctlStates } from './systemctl-reference';
 import { parseVirtInspector } from './virt-inspector';
 import type { ReferenceOs } from './virt-inspector';
 
@@ -109,6 +113,24 @@ describe('inspecting the Debian VMDK', () => {
     expect(linux.selinux.mode).toBe('absent');
     expect(report.network).toContainEqual(expect.objectContaining({ source: 'ifupdown', interface: guest.facts.nicName, method: 'static', addresses: [guest.facts.staticAddress] }));
     expect(report.network).toContainEqual(expect.objectContaining({ source: 'systemd-link', mac: guest.facts.mac, setsName: guest.facts.nicName }));
+  });
+
+  it("lists the unit files in the states systemctl gives them on the fixture's root file system, its timers and sockets (issue 15)", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'debian-units-'));
+    try {
+      extractUnitFolders((await debianRootfs()).tarball, root);
+      const expected = Object.fromEntries([...systemctlStates(root)].filter(([, state]) => !NEEDS_RUNNING_SYSTEM.has(state)));
+      // The guest's assembly enables serial-getty@ttyS0 (test/fixtures/debian/config.ts): an instance the template has no DefaultInstance for.
+      if (guest.facts.serialConsole) expected['serial-getty@.service'] = 'indirect';
+      const systemd = report.linux!.systemd!;
+      expect(Object.fromEntries(systemd.unitFiles.map((u) => [u.unit, u.state]))).toEqual(expected);
+      expect(systemd.unitFiles.find((u) => u.unit === 'open-vm-tools.service')).toMatchObject({ state: 'enabled', path: '/usr/lib/systemd/system/open-vm-tools.service', wantedBy: ['multi-user.target'], description: 'Service for virtual machines hosted on VMware' });
+      expect(systemd.timers).toContainEqual({ unit: 'e2scrub_all.timer', schedule: ['OnCalendar=Sun *-*-* 03:10:00'], activates: 'e2scrub_all.service', persistent: true, enabled: true });
+      expect(systemd.timers).toContainEqual({ unit: 'fstrim.timer', schedule: ['OnCalendar=weekly'], activates: 'fstrim.service', persistent: true, enabled: true });
+      expect(systemd.sockets).toContainEqual({ unit: 'dbus.socket', listen: ['ListenStream=/run/dbus/system_bus_socket'], enabled: true });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('finds what VMware left behind, and no blocker', () => {

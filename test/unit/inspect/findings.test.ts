@@ -3,14 +3,14 @@ import { evaluateFindings, FINDING_CODES, MIN_FREE_ROOT_BYTES } from '../../../e
 import type { FindingFacts } from '../../../electron/engine/inspect/findings';
 import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
 import { summarizeFindings } from '../../../shared/contract/models/inspection';
-import type { Filesystem, Kernel, LinuxFacts, NetworkConfig, OsIdentity, WindowsDriver, WindowsFacts } from '../../../shared/contract/models/inspection';
+import type { Filesystem, Kernel, LinuxFacts, NetworkConfig, OsIdentity, UnitFile, WindowsDriver, WindowsFacts } from '../../../shared/contract/models/inspection';
 
 const MiB = 1024 * 1024;
 
 const linuxOs: OsIdentity = { ...noOsIdentity(), root: '/dev/sda1', type: 'linux', distro: 'debian', productName: '12.15', majorVersion: 12, minorVersion: 15, arch: 'x86_64', firmware: 'bios' };
 const windowsOs: OsIdentity = { ...noOsIdentity(), root: '/dev/sda2', type: 'windows', distro: 'windows', productName: 'Windows Server 2019 Standard', majorVersion: 10, minorVersion: 0, firmware: 'bios' };
 
-const rootFs: Filesystem = { device: '/dev/sda1', type: 'ext4', version: '1.0', label: null, uuid: 'u', size: 3000 * MiB, used: 700 * MiB, free: 2000 * MiB, mountpoint: '/', encrypted: false };
+const rootFs: Filesystem = { device: '/dev/sda1', type: 'ext4', version: '1.0', label: null, uuid: 'u', size: 3000 * MiB, used: 700 * MiB, free: 2000 * MiB, mountpoint: '/', encrypted: false, details: null };
 
 const goodKernel: Kernel = {
   version: '6.1.0-50-amd64',
@@ -35,12 +35,14 @@ const cleanLinux: LinuxFacts = {
     serialConsole: true,
   },
   kernels: [goodKernel],
-  systemd: { defaultTarget: 'multi-user.target', enabledUnits: [] },
+  systemd: { defaultTarget: 'multi-user.target', enabledUnits: [], unitFiles: [], timers: [], sockets: [] },
   vmwareTools: { present: false, evidence: [] },
   cloudInit: { present: false, disabled: false, datasources: [] },
   selinux: { mode: 'absent', policy: null },
   identity: null,
   users: [],
+  logins: [],
+  journal: null,
 };
 
 const cleanLinuxFacts: FindingFacts = {
@@ -106,6 +108,17 @@ const windowsWith = (patch: Partial<WindowsFacts>, rest: Partial<FindingFacts> =
 const net = (patch: Partial<NetworkConfig>): NetworkConfig => ({ source: 'ifupdown', file: '/etc/network/interfaces', line: 3, interface: 'eth0', mac: null, setsName: null, method: 'dhcp', addresses: [], gateway: null, dns: [], ...patch });
 const fstab = (spec: string, style: LinuxFacts['fstab'][number]['style'], options = 'defaults', mountpoint = '/', vfstype = 'ext4'): LinuxFacts['fstab'][number] => ({ line: 4, spec, style, mountpoint, vfstype, options, dump: 0, pass: 1 });
 
+/** A unit file as systemdUnits reports one that runs VMware Tools on any hypervisor. */
+const vmwareUnit = (state: UnitFile['state']): UnitFile => ({
+  unit: 'timesync.service',
+  type: 'service',
+  state,
+  path: '/etc/systemd/system/timesync.service',
+  wantedBy: state === 'enabled' ? ['multi-user.target'] : [],
+  description: 'Sync the clock with the ESXi host',
+  vmwareOnly: [{ path: '/etc/systemd/system/timesync.service', line: 6, excerpt: 'ExecStart=/usr/bin/vmware-toolbox-cmd timesync enable' }],
+});
+
 interface Case {
   name: string;
   facts: FindingFacts;
@@ -113,9 +126,32 @@ interface Case {
   expected: Record<string, string>;
 }
 
+/** File system details as inspection reads them (get-e2attrs letters; xfs_logprint's state). */
+const extDetails = (attributes: Array<{ path: string; flags: string }>): NonNullable<Filesystem['details']> => ({
+  inodes: { total: 196608, free: 150000 },
+  btrfs: null,
+  xfs: null,
+  ext: { features: ['has_journal', 'extent'], state: 'clean', mountCount: 1, maxMountCount: -1, attributes: attributes.map((a) => ({ ...a, immutable: a.flags.includes('i'), appendOnly: a.flags.includes('a') })) },
+  ntfs: null,
+});
+const xfsFs = (dirtyLog: boolean | null): Filesystem => ({
+  ...rootFs,
+  device: '/dev/sda2',
+  type: 'xfs',
+  mountpoint: '/srv',
+  details: { inodes: null, btrfs: null, ext: null, ntfs: null, xfs: { blockSize: 4096, agCount: 4, inodeSize: 512, v5: true, reflink: true, bigtime: true, dirtyLog } },
+});
+
 const cases: Case[] = [
   { name: 'a clean Linux guest', facts: cleanLinuxFacts, expected: {} },
   { name: 'a clean Windows guest (viostor installed)', facts: cleanWindowsFacts, expected: {} },
+  { name: 'an immutable /etc/fstab (chattr +i) blocks repair', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/fstab', flags: 'ei' }, { path: '/etc/hosts', flags: 'e' }]) }] }, expected: { FILE_IMMUTABLE: 'blocker' } },
+  { name: 'an append-only /etc/resolv.conf (chattr +a) is a warning: repair does not need it to boot the guest', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/resolv.conf', flags: 'ae' }]) }] }, expected: { FILE_IMMUTABLE: 'warning' } },
+  { name: 'an immutable network configuration is a warning', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/network/interfaces', flags: 'ie' }]) }] }, expected: { FILE_IMMUTABLE: 'warning' } },
+  { name: 'an immutable grub.cfg blocks repair', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/boot/grub/grub.cfg', flags: 'ie' }]) }] }, expected: { FILE_IMMUTABLE: 'blocker' } },
+  { name: 'ordinary attributes (e: extents) say nothing', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/fstab', flags: 'e' }]) }] }, expected: {} },
+  { name: 'an XFS file system with a dirty log', facts: { ...cleanLinuxFacts, filesystems: [rootFs, xfsFs(true)] }, expected: { XFS_DIRTY_LOG: 'warning' } },
+  { name: 'an XFS log that is clean, or could not be read', facts: { ...cleanLinuxFacts, filesystems: [rootFs, xfsFs(false), { ...xfsFs(null), device: '/dev/sda3' }] }, expected: {} },
   {
     name: 'no OS on any disk',
     facts: { ...cleanLinuxFacts, operatingSystems: [], os: noOsIdentity(), linux: null, mountpoints: [] },
@@ -149,11 +185,16 @@ const cases: Case[] = [
   { name: 'Windows static address is only information', facts: windowsWith({}, { network: [net({ source: 'windows-registry', file: 'HKLM\\SYSTEM\\x', line: null, interface: '{GUID}', method: 'static', addresses: ['10.0.0.5/24'] })] }), expected: { STATIC_ADDRESSES: 'info' } },
   {
     name: 'open-vm-tools installed and enabled',
-    facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] }, systemd: { defaultTarget: 'multi-user.target', enabledUnits: [{ unit: 'open-vm-tools.service', wantedBy: 'multi-user.target', path: '/etc/systemd/system/multi-user.target.wants/open-vm-tools.service' }] } }),
+    facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] }, systemd: { defaultTarget: 'multi-user.target', enabledUnits: [{ unit: 'open-vm-tools.service', wantedBy: 'multi-user.target', path: '/etc/systemd/system/multi-user.target.wants/open-vm-tools.service' }], unitFiles: [], timers: [], sockets: [] } }),
     expected: { VMWARE_TOOLS_INSTALLED: 'warning' },
   },
   { name: 'open-vm-tools installed, its services disabled (repaired)', facts: linuxWith({ vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'info' } },
   { name: 'VMware Tools on Windows', facts: windowsWith({ vmwareTools: { present: true, evidence: [{ registryKey: 'HKLM\\SYSTEM\\ControlSet001\\Services\\VMTools' }] } }), expected: { VMWARE_TOOLS_INSTALLED: 'warning' } },
+  // VMware's documented shared-folder line for open-vm-tools, and the vmhgfs module's of old VMware Tools.
+  { name: 'fstab mounts a VMware shared folder (vmhgfs-fuse)', facts: linuxWith({ fstab: [fstab('UUID=u', 'uuid'), fstab('.host:/', 'other', 'defaults,allow_other', '/mnt/hgfs', 'fuse.vmhgfs-fuse')] }), expected: { VMWARE_UNITS_FAIL_ON_KVM: 'warning' } },
+  { name: 'fstab: a vmhgfs line with noauto is never mounted at boot', facts: linuxWith({ fstab: [fstab('UUID=u', 'uuid'), fstab('.host:/data', 'other', 'noauto,ttl=5', '/mnt/hgfs', 'vmhgfs')] }), expected: {} },
+  { name: 'an enabled unit runs vmware-toolbox-cmd without ConditionVirtualization=vmware', facts: linuxWith({ systemd: { ...cleanLinux.systemd!, unitFiles: [vmwareUnit('enabled')] } }), expected: { VMWARE_UNITS_FAIL_ON_KVM: 'warning' } },
+  { name: 'the same unit disabled', facts: linuxWith({ systemd: { ...cleanLinux.systemd!, unitFiles: [vmwareUnit('disabled')] } }), expected: {} },
   { name: 'the default kernel has no virtio in its initramfs', facts: linuxWith({ kernels: [{ ...goodKernel, virtio: { virtio_pci: 'missing', virtio_blk: 'missing', virtio_scsi: 'missing' }, virtioBootable: false }] }), expected: { INITRAMFS_NO_VIRTIO: 'blocker' } },
   {
     name: 'only an older kernel lacks virtio',
@@ -192,6 +233,13 @@ const cases: Case[] = [
   { name: 'cloud-init active', facts: linuxWith({ cloudInit: { present: true, disabled: false, datasources: ['NoCloud'] } }), expected: { CLOUD_INIT_PRESENT: 'info' } },
   { name: 'cloud-init disabled', facts: linuxWith({ cloudInit: { present: true, disabled: true, datasources: [] } }), expected: {} },
   { name: 'two operating systems', facts: { ...cleanLinuxFacts, operatingSystems: [linuxOs, windowsOs] }, expected: { MULTIPLE_OS: 'info' } },
+  {
+    name: 'a unit failed in the last recorded boot',
+    facts: linuxWith({ journal: { persistent: true, size: 8 * MiB, boots: [], lastBoot: { bootId: 'b', startupMs: 8081, failedUnits: ['h2k-report.service'], errors: [{ at: '2025-11-25T08:00:07.000Z', priority: 3, source: 'h2k-report.service', message: 'h2k-report: cannot write /srv/reports/daily.csv' }], warningCount: 4 } } }),
+    expected: { UNIT_FAILED_LAST_BOOT: 'warning' },
+  },
+  { name: 'a last boot without failed units', facts: linuxWith({ journal: { persistent: true, size: 8 * MiB, boots: [], lastBoot: { bootId: 'b', startupMs: null, failedUnits: [], errors: [], warningCount: 0 } } }), expected: {} },
+  { name: 'a journal kept in memory only', facts: linuxWith({ journal: { persistent: false, size: null, boots: [], lastBoot: null } }), expected: {} },
 ];
 
 describe('finding rules', () => {
@@ -212,11 +260,46 @@ describe('finding rules', () => {
     expect(FINDING_CODES.filter((code) => !produced.has(code))).toEqual([]);
   });
 
+  it('an immutable file names its path, device and flags; the fix is manual (chattr inside the guest)', () => {
+    const [f] = evaluateFindings({ ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/fstab', flags: 'ei' }, { path: '/etc/hosts', flags: 'ae' }]) }] });
+    expect(f!.evidence).toEqual([
+      { path: '/etc/fstab', device: '/dev/sda1', excerpt: 'ei', note: 'immutable' },
+      { path: '/etc/hosts', device: '/dev/sda1', excerpt: 'ae', note: 'append only' },
+    ]);
+    expect(f!.fix.automatic).toBe(false);
+    expect(f!.explanation).toContain('chattr -i');
+  });
+
   it('points at the evidence: file and line for fstab, registry key for Windows', () => {
     const [devname] = evaluateFindings(linuxWith({ fstab: [fstab('/dev/sda1', 'device-name')] }));
     expect(devname!.evidence).toEqual([{ path: '/etc/fstab', line: 4, excerpt: '/dev/sda1 / ext4 defaults' }]);
     const [noVirtio] = evaluateFindings(windowsWith({ storageDrivers: [driver('viostor', false), driver('vioscsi', false)] }));
     expect(noVirtio!.evidence.map((e) => e.registryKey)).toEqual(['HKLM\\SYSTEM\\ControlSet001\\Services\\viostor', 'HKLM\\SYSTEM\\ControlSet001\\Services\\vioscsi']);
+  });
+
+  it('names each failed unit with its own first error from the journal', () => {
+    const errors = [
+      { at: '2025-11-25T08:00:05.000Z', priority: 3, source: 'ifup@ens192.service', message: 'ifup: failed to bring up ens192' },
+      { at: '2025-11-25T08:00:07.000Z', priority: 3, source: 'h2k-report.service', message: 'h2k-report: cannot write /srv/reports/daily.csv' },
+      { at: '2025-11-25T08:00:07.003Z', priority: 3, source: 'h2k-report.service', message: 'Failed to start h2k-report.service - Daily report.' },
+    ];
+    const [failed] = evaluateFindings(linuxWith({ journal: { persistent: true, size: 0, boots: [], lastBoot: { bootId: 'b7', startupMs: null, failedUnits: ['h2k-report.service', 'quiet.service'], errors, warningCount: 0 } } }));
+    expect(failed).toMatchObject({ code: 'UNIT_FAILED_LAST_BOOT', title: '2 units failed in the last boot', fix: { id: 'none', automatic: false } });
+    expect(failed!.fix.label).toContain('journalctl -b -u');
+    expect(failed!.evidence).toEqual([
+      { path: '/var/log/journal', note: 'h2k-report.service (boot b7)', excerpt: 'h2k-report: cannot write /srv/reports/daily.csv' },
+      { path: '/var/log/journal', note: 'quiet.service (boot b7)' },
+    ]);
+  });
+
+  it('VMware-only units: each fstab line and unit line, with the unit named', () => {
+    const [f] = evaluateFindings(linuxWith({ fstab: [fstab('.host:/', 'other', 'defaults,allow_other', '/mnt/hgfs', 'fuse.vmhgfs-fuse')], systemd: { ...cleanLinux.systemd!, unitFiles: [vmwareUnit('enabled')] } }));
+    expect(f).toMatchObject({ code: 'VMWARE_UNITS_FAIL_ON_KVM', fix: { id: 'none', automatic: false } });
+    expect(f!.explanation).toContain('ConditionVirtualization=vmware');
+    expect(f!.evidence).toEqual([
+      { path: '/etc/fstab', line: 4, excerpt: '.host:/ /mnt/hgfs fuse.vmhgfs-fuse defaults,allow_other' },
+      { path: '/etc/systemd/system/timesync.service', line: 6, excerpt: 'ExecStart=/usr/bin/vmware-toolbox-cmd timesync enable', note: 'timesync.service (enabled)' },
+    ]);
   });
 
   it('orders blockers first, then warnings, then infos', () => {

@@ -96,7 +96,7 @@ describe('Linux repair plan', () => {
     expect(draft(withoutCode, 'regenerate-bootloader').commands[0]!.rootOnly).toBe(true);
     const gpt: GuestSpec = {
       ...withoutCode,
-      disks: [{ id: 'disk1', path: '/x', format: 'qcow2', device: '/dev/sda', virtualSize: 1, allocatedSize: 1, partitionTable: 'gpt', partitions: [{ device: '/dev/sda1', number: 1, start: 1048576, size: 1, type: '0fc63daf-8483-4772-8e79-3d69d8477de4', typeName: 'Linux filesystem', bootable: null, name: null }] }],
+      disks: [{ id: 'disk1', path: '/x', format: 'qcow2', device: '/dev/sda', virtualSize: 1, allocatedSize: 1, partitionTable: 'gpt', partitions: [{ device: '/dev/sda1', number: 1, start: 1048576, size: 1, type: '0fc63daf-8483-4772-8e79-3d69d8477de4', typeName: 'Linux filesystem', bootable: null, name: null }], logicalSectorSize: null, physicalSectorSize: null, readOnly: null }],
     };
     expect(draft(gpt, 'regenerate-bootloader')).toMatchObject({ status: 'blocked' });
     expect(status({ files: cleanDebianFiles() })['regenerate-bootloader']).toBe('not-needed');

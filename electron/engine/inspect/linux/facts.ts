@@ -6,6 +6,7 @@ import { parseCrypttab, parseFstab } from '../../guest/linux/fstab';
 import { parseNetworkFile, networkSourceFor } from '../../guest/linux/network';
 import { linuxIdentity } from './identity';
 import { loginUsers } from './users';
+import { systemdUnits } from './systemd';
 
 /**
  * Turns the Linux guest files we fetched (a GuestTree) into the report's Linux facts. Pure: the
@@ -257,12 +258,14 @@ export function linuxFacts({ tree, applications, kernels }: LinuxFactInputs): { 
     crypttab: crypttabText === null ? [] : parseCrypttab(crypttabText),
     bootloader,
     kernels: describeKernels(kernels),
-    systemd: hasSystemd(tree) ? { defaultTarget: defaultTarget(tree), enabledUnits: units } : null,
+    systemd: hasSystemd(tree) ? { defaultTarget: defaultTarget(tree), enabledUnits: units, ...systemdUnits(tree) } : null,
     vmwareTools: vmwareToolsPresence(tree, applications, units),
     cloudInit: cloudInitState(tree, applications, bootloader.kernelCmdline),
     selinux: selinuxState(tree, bootloader.kernelCmdline),
     identity: linuxIdentity(tree),
     users: loginUsers(tree),
+    logins: [],
+    journal: null,
   };
   return { facts, network: linuxNetwork(tree) };
 }
