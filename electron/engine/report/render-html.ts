@@ -1,6 +1,50 @@
 import type { RepairRecord } from '../../../shared/contract/models/repair';
 import type { Application, Evidence, Finding, InspectionReport, Severity } from '../../../shared/contract/models/inspection';
 import { SEVERITY_LABEL, USER_COLUMNS, VERDICT_TEXT, bootloaderFacts, identityFacts, osFacts, osTitle, userRows } from '../../../shared/report-facts';
+import {
+  ATTRIBUTE_COLUMNS,
+  attributeRows,
+  BTRFS_USAGE_COLUMNS,
+  btrfsUsageRows,
+  bytesText,
+  bytesUsage,
+  DISK_DEVICE_COLUMNS,
+  diskDeviceRows,
+  extFacts,
+  filesystemFacts,
+  filesystemName,
+  inodeText,
+  inodeUsage,
+  ntfsFacts,
+  OLDER_REPORT_TEXT,
+  SNAPSHOT_COLUMNS,
+  snapshotRows,
+  storageDetailsRead,
+  SUBVOLUME_COLUMNS,
+  subvolumeRows,
+  xfsFacts,
+} from '../../../shared/report-facts-storage';
+import type { UsageMeasure } from '../../../shared/report-facts-storage';
+import {
+  BOOT_COLUMNS,
+  bootRows,
+  bootTimeline,
+  JOURNAL_ERROR_COLUMNS,
+  journalErrorRows,
+  journalFacts,
+  journalStatement,
+  LOGIN_COLUMNS,
+  loginRows,
+  SERVICES_STATE_TEXT,
+  servicesState,
+  SOCKET_COLUMNS,
+  socketRows,
+  TIMER_COLUMNS,
+  timerRows,
+  UNIT_COLUMNS,
+  unitRows,
+  unitSummary,
+} from '../../../shared/report-facts-services';
 import { escapeHtml as e, formatBytes } from './escape';
 import { barChart, COLORS, partitionLayout, usageChart } from './svg';
 
@@ -58,6 +102,10 @@ code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 details summary{cursor:pointer;font-weight:600;margin:6px 0}
 pre{background:#151515;color:#f0f0f0;padding:10px;border-radius:4px;overflow-x:auto;font-size:12px;white-space:pre-wrap}
 img.shot{max-width:100%;border:1px solid var(--line);margin:6px 0}
+.meter{margin:4px 0 8px}.meter .bar{height:10px;background:#e4e4e4;border-radius:3px;overflow:hidden}.meter .bar span{display:block;height:100%;background:#0066cc}.meter.high .bar span{background:var(--warning)}.meter.full .bar span{background:var(--blocker)}
+.fs{border-top:1px solid var(--line);padding-top:6px;margin-top:14px}
+tr.immutable td{background:#fce8e6}
+.timeline{position:relative;height:24px;background:var(--bg);border:1px solid var(--line);border-radius:3px;margin:6px 0 10px;overflow:hidden}.timeline span{position:absolute;top:3px;bottom:3px;min-width:4px;background:#73bcf7;border-radius:2px;font-size:11px;padding:0 3px;overflow:hidden}.timeline span.last{background:#0066cc;color:#fff}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:12px}
 @media print{body{background:#fff}main{padding:0}section{border:none;padding:8px 0}header.top{background:#fff;color:#000;border-bottom:2px solid #000}header.top p{color:#333}details{display:block}details>summary{display:none}}
 `;
@@ -182,7 +230,7 @@ ${dl([
         e(formatBytes(f.free)),
       ]),
       'No file system found.',
-    )}${report.driveLetters.length ? `<h3>Drive letters</h3>${table(['Letter', 'Device'], report.driveLetters.map((l) => [e(l.letter), `<code>${e(l.device)}</code>`]))}` : ''}</section>`,
+    )}${report.driveLetters.length ? `<h3>Drive letters</h3>${table(['Letter', 'Device'], report.driveLetters.map((l) => [e(l.letter), `<code>${e(l.device)}</code>`]))}` : ''}${renderFilesystemDetails(report)}</section>`,
   );
 
   // Network
@@ -204,6 +252,7 @@ ${dl([
   );
 
   if (report.linux) parts.push(renderLinux(report, options));
+  if (report.linux) parts.push(renderServices(report, options));
   if (report.windows) parts.push(renderWindows(report, options));
 
   // Applications
@@ -289,6 +338,78 @@ ${identityFacts(report).length ? `<h3>Identity</h3>${dl(identityFacts(report))}`
         )}</details>`
       : ''
   }</section>`;
+}
+
+/** A usage bar with its words (the same words the viewer prints beside its bar). */
+function meter(title: string, usage: UsageMeasure | null, fallback: string): string {
+  if (!usage) return `<p class="muted">${e(title)}: ${e(fallback)}</p>`;
+  const level = usage.fraction > 0.95 ? ' full' : usage.fraction > 0.85 ? ' high' : '';
+  return `<div class="meter${level}"><div>${e(title)}: ${e(usage.text)}</div><div class="bar"><span style="width:${(usage.fraction * 100).toFixed(1)}%"></span></div></div>`;
+}
+
+const esc = (rows: ReadonlyArray<ReadonlyArray<string>>): string[][] => rows.map((row) => row.map((cell) => e(cell)));
+
+/** What each file system's own tools said, and how the kernel saw each disk (the viewer's "File systems" tab). */
+function renderFilesystemDetails(report: InspectionReport): string {
+  const head = `<h3>Disk devices</h3>${storageDetailsRead(report) ? '' : `<p class="muted">${e(OLDER_REPORT_TEXT)}</p>`}${table(DISK_DEVICE_COLUMNS, esc(diskDeviceRows(report)), 'No disk.')}`;
+  const each = report.filesystems
+    .map((fs) => {
+      const d = fs.details;
+      const parts = [`<div class="fs"><h3>${e(filesystemName(report, fs))} <span class="muted">${e(fs.type)}</span></h3>${dl(filesystemFacts(fs))}`, meter('Space', bytesUsage(fs), bytesText(fs))];
+      if (d) parts.push(meter('Inodes', inodeUsage(fs), inodeText(fs)));
+      if (d?.btrfs) {
+        const subvolumes = subvolumeRows(fs);
+        parts.push(
+          `<h4>Subvolumes</h4>${table(
+            SUBVOLUME_COLUMNS,
+            subvolumes.map((r) => [`<span class="mono" style="padding-left:${r.depth * 18}px">${r.depth ? '└ ' : ''}${e(r.path)}</span>`, ...r.cells.slice(1).map((c) => e(c))]),
+            'No subvolume besides the top level.',
+          )}<h4>Snapper snapshots</h4>${table(SNAPSHOT_COLUMNS, esc(snapshotRows(fs)), 'No snapper snapshot.')}<h4>Space by kind</h4>${table(BTRFS_USAGE_COLUMNS, esc(btrfsUsageRows(fs)), 'Not read.')}`,
+        );
+      }
+      if (d?.xfs) parts.push(`<h4>XFS geometry</h4>${dl(xfsFacts(fs))}`);
+      if (d?.ext) {
+        const attrs = attributeRows(fs);
+        parts.push(
+          `<h4>ext state and features</h4>${dl(extFacts(fs))}<h4>File attributes</h4>${
+            attrs.length
+              ? `<table><thead><tr>${ATTRIBUTE_COLUMNS.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${attrs
+                  .map((a) => `<tr${a.immutable ? ' class="immutable"' : ''}>${a.cells.map((c, i) => `<td>${i === 2 && a.immutable ? `<strong>${e(c)}</strong>` : i < 2 ? `<code>${e(c)}</code>` : e(c)}</td>`).join('')}</tr>`)
+                  .join('')}</tbody></table>`
+              : '<p class="muted">No file a repair may edit was checked.</p>'
+          }`,
+        );
+      }
+      const ntfs = ntfsFacts(fs);
+      if (ntfs.length) parts.push(`<h4>NTFS</h4>${dl(ntfs)}`);
+      return `${parts.join('')}</div>`;
+    })
+    .join('');
+  return head + each;
+}
+
+/** systemd's units, timers and sockets, the journal and the logins (the viewer's "Services and logs" tab). */
+function renderServices(report: InspectionReport, options: RenderOptions): string {
+  const state = servicesState(report);
+  const logins = `<h3>Recent logins</h3>${table(LOGIN_COLUMNS, esc(loginRows(report)), state === 'read' ? 'No login recorded in /var/log/wtmp.' : 'Not read.')}`;
+  if (state !== 'read') return `<section id="services"><h2>Services and logs</h2><p class="muted">${e(SERVICES_STATE_TEXT[state])}</p>${logins}</section>`;
+  const units = unitRows(report);
+  const statement = journalStatement(report);
+  const failed = report.linux?.journal?.lastBoot?.failedUnits ?? [];
+  const timeline = bootTimeline(report)
+    .map((s) => `<span${s.index === 0 ? ' class="last"' : ''} style="left:${s.left.toFixed(2)}%;width:${s.width.toFixed(2)}%" title="${e(s.label)}">${e(s.index)}</span>`)
+    .join('');
+  const journal = statement
+    ? `<p class="muted">${e(statement)}</p>`
+    : `${dl(journalFacts(report))}${failed.length ? `<p>${failed.map((u) => `<span class="badge" style="background:${COLORS.blocker}">${e(u)} failed</span>`).join(' ')}</p>` : ''}<h4>Boots</h4>${
+        timeline ? `<div class="timeline" role="img" aria-label="${e(bootTimeline(report).map((s) => s.label).join('; '))}">${timeline}</div>` : ''
+      }${table(BOOT_COLUMNS, esc(bootRows(report)), 'No boot recorded.')}<h4>Errors of the last boot</h4>${table(JOURNAL_ERROR_COLUMNS, esc(journalErrorRows(report)), 'No error in the last boot.')}`;
+  return `<section id="services"><h2>Services and logs</h2>
+<h3>Unit files</h3><p class="muted">${e(unitSummary(report))}</p><details${units.length <= 60 || options.expanded ? ' open' : ''}><summary>Show all ${units.length}</summary>${table(UNIT_COLUMNS, esc(units), 'No unit file.')}</details>
+<h3>Timers</h3>${table(TIMER_COLUMNS, esc(timerRows(report)), 'No timer.')}
+<h3>Sockets</h3>${table(SOCKET_COLUMNS, esc(socketRows(report)), 'No socket.')}
+<h3>Journal</h3>${journal}
+${logins}</section>`;
 }
 
 /** hyper2kvm's first-boot actions on a repaired Windows guest: waiting, or their log once it booted. */

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bootloaderFacts, identityFacts, osFacts } from '../../../shared/report-facts';
+import { attributeRows, btrfsUsageRows, bytesText, diskDeviceRows, extFacts, filesystemFacts, inodeText, ntfsFacts, OLDER_REPORT_TEXT, snapshotRows, subvolumeRows, xfsFacts } from '../../../shared/report-facts-storage';
+import { bootRows, journalErrorRows, journalFacts, journalStatement, loginRows, SERVICES_STATE_TEXT, socketRows, timerRows, unitRows, unitSummary } from '../../../shared/report-facts-services';
 import { groupFindings, VERDICTS } from '../../../renderer/src/features/reports/report-model';
 import { evaluateFindings } from '../../../electron/engine/inspect/findings';
 import { noOsIdentity } from '../../../electron/engine/inspect/inspector';
@@ -16,18 +18,20 @@ const HOSTILE = `<script>alert("x")</script><img src=http://evil.example/x.png o
 /** A Debian-like report whose guest-controlled strings try to break out of the HTML. */
 function sampleReport(): InspectionReport {
   const os = { ...noOsIdentity(), root: '/dev/sda1', type: 'linux', distro: 'debian', productName: '12.15', majorVersion: 12, minorVersion: 15, arch: 'x86_64', hostname: HOSTILE, osinfo: 'debian12', packageFormat: 'deb', packageManagement: 'apt', firmware: 'bios' as const };
-  const filesystems = [{ device: '/dev/sda1', type: 'ext4', version: '1.0', label: `lbl"'&`, uuid: '5b2d7c1e', size: 3000 * MiB, used: 2990 * MiB, free: 10 * MiB, mountpoint: '/', encrypted: false }];
+  const filesystems = [{ device: '/dev/sda1', type: 'ext4', version: '1.0', label: `lbl"'&`, uuid: '5b2d7c1e', size: 3000 * MiB, used: 2990 * MiB, free: 10 * MiB, mountpoint: '/', encrypted: false, details: null }];
   const linux = {
     fstab: [{ line: 2, spec: '/dev/sda1', style: 'device-name' as const, mountpoint: '/', vfstype: 'ext4', options: 'defaults', dump: 0, pass: 1 }],
     crypttab: [],
     bootloader: { kind: 'grub2' as const, configPath: '/boot/grub/grub.cfg', entries: [{ title: HOSTILE, kernel: '/boot/vmlinuz', initrd: null, cmdline: 'ro quiet', line: 3 }], defaults: {}, defaultsPath: null, kernelCmdline: 'ro quiet', vmwareParams: [], serialConsole: false },
     kernels: [{ version: '6.1.0', vmlinuz: '/boot/vmlinuz-6.1.0', initramfs: '/boot/initrd.img-6.1.0', modules: true, virtio: { virtio_pci: 'missing' as const, virtio_blk: 'missing' as const, virtio_scsi: 'missing' as const }, virtioBootable: false }],
-    systemd: { defaultTarget: 'multi-user.target', enabledUnits: [{ unit: 'ssh.service', wantedBy: 'multi-user.target', path: '/etc/systemd/system/multi-user.target.wants/ssh.service' }] },
+    systemd: { defaultTarget: 'multi-user.target', enabledUnits: [{ unit: 'ssh.service', wantedBy: 'multi-user.target', path: '/etc/systemd/system/multi-user.target.wants/ssh.service' }], unitFiles: [], timers: [], sockets: [] },
     vmwareTools: { present: true, evidence: [{ note: 'package open-vm-tools 12.2.0' }] },
     cloudInit: { present: false, disabled: false, datasources: [] },
     selinux: { mode: 'absent' as const, policy: null },
     identity: null,
     users: [],
+    logins: [],
+    journal: null,
   };
   const network = [{ source: 'ifupdown' as const, file: '/etc/network/interfaces', line: 7, interface: 'ens192', mac: '00:50:56:8a:2f:11', setsName: null, method: 'static' as const, addresses: ['10.20.30.40/24'], gateway: '10.20.30.1', dns: [] }];
   const boot = { firmware: 'bios' as const, esp: null };
@@ -212,5 +216,66 @@ describe('the HTML export says what the viewer says (issue 14)', () => {
     expect(html).toContain(escapeHtml(VERDICTS[report.summary.readiness].label));
     expect(html).toContain(escapeHtml(VERDICTS[report.summary.readiness].text));
     for (const group of groupFindings(report.findings)) expect(html).toContain(escapeHtml(group.label));
+  });
+
+  /** Every table row of the document as the text of its cells (tags dropped, entities read back). */
+  function tableRows(html: string): string[][] {
+    const text = (cell: string): string =>
+      cell
+        .replace(/<[^>]+>/g, '')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&')
+        .replace(/^└ /, ''); // the subvolume tree's branch mark, drawn by both
+    return [...html.matchAll(/<tr[^>]*>(.*?)<\/tr>/g)].map((m) => [...m[1]!.matchAll(/<td>(.*?)<\/td>/g)].map((c) => text(c[1]!))).filter((r) => r.length);
+  }
+
+  it.each(['inspection-debian-services.json', 'inspection-linux-legacy.json', 'inspection-win10-hibernated.json'])('%s: the File systems and Services and logs rows (issue 15)', (name) => {
+    const report = sample(name);
+    const html = renderInspectionHtml(report);
+    const rows = tableRows(html);
+    // The viewer's tables are built from exactly these rows (shared/report-facts-storage, -services).
+    const shared = [
+      ...diskDeviceRows(report),
+      ...report.filesystems.flatMap((fs) => [...subvolumeRows(fs).map((r) => r.cells), ...snapshotRows(fs), ...btrfsUsageRows(fs), ...attributeRows(fs).map((a) => a.cells)]),
+      ...unitRows(report),
+      ...timerRows(report),
+      ...socketRows(report),
+      ...bootRows(report),
+      ...journalErrorRows(report),
+      ...loginRows(report),
+    ];
+    for (const row of shared) expect(rows).toContainEqual(row);
+    const facts = [...report.filesystems.flatMap((fs) => [...filesystemFacts(fs), ...xfsFacts(fs), ...extFacts(fs), ...ntfsFacts(fs)]), ...journalFacts(report)];
+    for (const [label, value] of facts) expect(html).toContain(`<dt>${escapeHtml(label)}</dt><dd>${escapeHtml(value)}</dd>`);
+    // The usage bars' words: space always, inodes where the file system's details were read.
+    for (const fs of report.filesystems) {
+      expect(html).toContain(`Space: ${escapeHtml(bytesText(fs))}`);
+      if (fs.details) expect(html).toContain(`Inodes: ${escapeHtml(inodeText(fs))}`);
+    }
+    if (name === 'inspection-debian-services.json') {
+      // The sample has all of it: 211 unit files, 6 timers, 13 sockets, 2 boots, 3 errors, 3 logins.
+      expect(shared.length).toBeGreaterThan(211 + 6 + 13 + 2 + 3 + 3);
+      expect(html).toContain(escapeHtml(unitSummary(report)));
+      expect(html).toContain('<tr class="immutable"><td><code>/etc/fstab</code></td>');
+      expect(html).toContain('apt-daily.service failed');
+      expect(html).not.toContain(escapeHtml(OLDER_REPORT_TEXT));
+    } else {
+      // Older reports: the sections are there and say the facts were not read.
+      expect(html).toContain(escapeHtml(OLDER_REPORT_TEXT));
+      if (report.linux) expect(html).toContain(escapeHtml(journalStatement(report)));
+      if (report.linux) expect(journalStatement(report)).toBe(SERVICES_STATE_TEXT['older-report']);
+    }
+  });
+
+  it('says plainly that there is no persistent journal', () => {
+    const report = sample('inspection-debian-services.json');
+    const volatile = { ...report, linux: { ...report.linux!, journal: { persistent: false, size: null, boots: [], lastBoot: null } } };
+    const html = renderInspectionHtml(volatile);
+    expect(html).toContain(escapeHtml(journalStatement(volatile)));
+    expect(html).toContain('No persistent journal');
+    expect(html).not.toContain('<h4>Boots</h4>');
   });
 });

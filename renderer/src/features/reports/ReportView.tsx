@@ -5,10 +5,6 @@ import {
   Card,
   CardBody,
   CardTitle,
-  DescriptionList,
-  DescriptionListDescription,
-  DescriptionListGroup,
-  DescriptionListTerm,
   Flex,
   FlexItem,
   Grid,
@@ -19,7 +15,6 @@ import {
   TabTitleText,
   Title,
 } from '@patternfly/react-core';
-import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import type { Finding, InspectionReport, Severity } from '../../../../shared/contract/models/inspection';
 import { formatBytes } from '../../../../shared/format';
 import { PathText } from '../../components/PathText';
@@ -27,6 +22,9 @@ import { BootSection } from './BootSection';
 import { RepairRecordView } from '../repair';
 import { FindingsChart, PartitionLayout, UsageChart } from './charts';
 import { ExportBar } from './ExportBar';
+import { FilesystemsSection } from './FilesystemsSection';
+import { Facts, SimpleTable } from './parts';
+import { ServicesSection } from './ServicesSection';
 import { applicationColumns, bootloaderFacts, countsText, identityFacts, USER_COLUMNS, userRows, driverRows, evidenceText, groupFindings, osFacts, osTitle, serviceRows, shortDevice, VERDICTS } from './report-model';
 import type { Column, FactRow, ServiceRow } from './report-model';
 import { closeReport, goBack, useReportsStore } from './store';
@@ -41,48 +39,6 @@ function originText(origin: ReportOrigin | null): string {
   if (origin.kind === 'job') return `job ${origin.jobId}`;
   if (origin.kind === 'engine-file') return origin.path;
   return origin.path ?? origin.name;
-}
-
-function Facts({ rows, testId }: { rows: readonly FactRow[]; testId?: string }): ReactNode {
-  return (
-    <DescriptionList isHorizontal isCompact data-testid={testId}>
-      {rows.map(([label, value]) => (
-        <DescriptionListGroup key={label}>
-          <DescriptionListTerm>{label}</DescriptionListTerm>
-          <DescriptionListDescription data-fact={label}>{value}</DescriptionListDescription>
-        </DescriptionListGroup>
-      ))}
-    </DescriptionList>
-  );
-}
-
-/** A small table (tens of rows at most); large lists use VirtualTable. */
-function SimpleTable({ label, head, rows, empty = 'None found.', testId }: { label: string; head: readonly string[]; rows: ReadonlyArray<ReadonlyArray<ReactNode>>; empty?: string; testId?: string }): ReactNode {
-  if (!rows.length) return <p className="h2k-muted">{empty}</p>;
-  return (
-    <Table variant="compact" aria-label={label} data-testid={testId}>
-      <Thead>
-        <Tr>
-          {head.map((h) => (
-            <Th key={h} modifier="wrap">
-              {h}
-            </Th>
-          ))}
-        </Tr>
-      </Thead>
-      <Tbody>
-        {rows.map((row, i) => (
-          <Tr key={i}>
-            {row.map((cell, j) => (
-              <Td key={j} dataLabel={head[j]} modifier="breakWord">
-                {cell}
-              </Td>
-            ))}
-          </Tr>
-        ))}
-      </Tbody>
-    </Table>
-  );
 }
 
 function Overview({ report }: { report: InspectionReport }): ReactNode {
@@ -484,6 +440,11 @@ export function ReportView({ report }: { report: InspectionReport }): ReactNode 
             <Storage report={report} />
           </div>
         </Tab>
+        <Tab eventKey="filesystems" title={<TabTitleText>File systems ({report.filesystems.length})</TabTitleText>} data-testid="tab-filesystems">
+          <div className="h2k-tab-body">
+            <FilesystemsSection report={report} />
+          </div>
+        </Tab>
         <Tab eventKey="applications" title={<TabTitleText>{`${appsLabel} (${report.applications.length})`}</TabTitleText>} data-testid="tab-applications">
           <div className="h2k-tab-body">
             <VirtualTable rows={report.applications} columns={columns} label={appsLabel.toLowerCase()} testId="applications" emptyText="None found." />
@@ -497,6 +458,13 @@ export function ReportView({ report }: { report: InspectionReport }): ReactNode 
         {report.linux || report.windows ? (
           <Tab eventKey="system" title={<TabTitleText>{report.windows ? 'Windows and drivers' : 'Boot and services'}</TabTitleText>} data-testid="tab-system">
             <div className="h2k-tab-body">{report.windows ? <WindowsDetails report={report} /> : <LinuxDetails report={report} />}</div>
+          </Tab>
+        ) : null}
+        {report.linux ? (
+          <Tab eventKey="services" title={<TabTitleText>Services and logs</TabTitleText>} data-testid="tab-services">
+            <div className="h2k-tab-body">
+              <ServicesSection report={report} />
+            </div>
           </Tab>
         ) : null}
         {report.repair ? (
