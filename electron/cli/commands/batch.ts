@@ -1,5 +1,6 @@
 import type { PlanValidation } from '../../../shared/contract/api/batch';
 import type { EngineError } from '../../../shared/contract/errors';
+import { isTerminal } from '../../../shared/contract/events';
 import type { BatchStatus, BatchVmRow } from '../../../shared/contract/models/batch';
 import type { RpcClient } from '../../../shared/rpc/client';
 import { RemoteError } from '../../../shared/rpc/client';
@@ -7,12 +8,14 @@ import { parseCommandArgs, usageError } from '../args';
 import { changeLines, liveView, problemLines, summaryTable, totalsLine } from '../batch-view';
 import { emitJson, reportFailure, say } from '../io';
 import type { CliIo } from '../io';
+import { PollPace } from '../poll-pace';
 import type { Command, CommandContext } from './types';
 
 /**
  * `hyper2kvm batch plan|run|resume|status|export-forklift`: many VMs from one YAML plan. The
  * runner is the engine's (the same as the Batch page's); this module reads its status twice a
- * second and shows it: a live view on a terminal, plain lines in a log, JSON lines with --json.
+ * second, and at once when one of its jobs ends (poll-pace.ts), and shows it: a live view on a
+ * terminal, plain lines in a log, JSON lines with --json.
  */
 
 const USAGE = {
@@ -23,7 +26,6 @@ const USAGE = {
   export: 'hyper2kvm batch export-forklift FILE --out DIR [--json]',
 };
 const ALL_USAGE = 'hyper2kvm batch plan|run|resume|status|export-forklift FILE ... (hyper2kvm batch --help)';
-const POLL_MS = 500;
 const PLAIN_TOTALS_MS = 30_000;
 
 /** The part of a VM's row scripts rely on. */
@@ -113,7 +115,11 @@ async function follow(ctx: CommandContext, client: RpcClient, batchId: string): 
   let stopRequests = 0;
   let userStopped = false;
 
-  const stopEvents = io.json ? client.onJobEvent((event) => emitJson(io, event)) : () => undefined;
+  const pace = new PollPace();
+  const stopEvents = client.onJobEvent((event) => {
+    if (io.json) emitJson(io, event);
+    if (isTerminal(event)) pace.jobEnded(event.jobId);
+  });
   const onSignal = (): void => {
     stopRequests++;
     userStopped = true;
@@ -158,7 +164,8 @@ async function follow(ctx: CommandContext, client: RpcClient, batchId: string): 
         status = full;
         break;
       }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      pace.seen(rows.values());
+      await pace.sleep();
     }
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import type { ConvertedDisk } from '../../../shared/contract/models/convert';
 import { fail } from '../core/errors';
 import type { Stage } from '../core/stage';
-import { imageInfo } from '../disk/qemu-img';
+import { readQcow2VirtualSize } from '../disk/qcow2-header';
 import type { DiskOps } from '../privilege/disk-ops';
 import type { ConvertedPartial } from './convert';
 
@@ -11,7 +11,7 @@ export type CheckedPartial = ConvertedPartial & Pick<ConvertedDisk, 'actualSize'
 
 /**
  * Checks each output before it may take its final name: `qemu-img check` for qcow2 (any
- * corruption fails the job), and for every format that qemu-img reads back the same virtual size.
+ * corruption fails the job), and for every format the same virtual size as the source's.
  */
 export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedPartial[]> {
   return {
@@ -20,12 +20,14 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
     async run(outputs, ctx) {
       const checked: CheckedPartial[] = [];
       for (const output of outputs) {
-        // Both read only metadata; run together.
-        const [result, [info], stats] = await Promise.all([
+        // Both read only metadata; run together. The size is the header's (qcow2) or the file's
+        // (raw): what `qemu-img info` would print, without a process per output.
+        const [result, headerSize, stats] = await Promise.all([
           output.format === 'qcow2' ? ops.check(output.partial, { signal: ctx.signal }) : null,
-          imageInfo(ctx.tools, { type: 'file', path: output.partial }, output.format, ctx.signal),
+          output.format === 'qcow2' ? readQcow2VirtualSize(output.partial) : null,
           stat(output.partial),
         ]);
+        const virtualSize = output.format === 'qcow2' ? headerSize : stats.size;
         if (result) {
           if (result.corruptions > 0 || result.checkErrors > 0) {
             fail('CHECK_FAILED', `The converted image of ${output.source} is corrupt (${result.corruptions} corruptions, ${result.checkErrors} check errors).`, 'It was not kept. Check the destination disk for errors and convert again.', {
@@ -35,8 +37,8 @@ export function checkStage(ops: DiskOps): Stage<ConvertedPartial[], CheckedParti
           }
           if (result.leaks > 0) ctx.log('warn', `${basename(output.final)}: ${result.leaks} leaked clusters (harmless, space only)`);
         }
-        if (!info || info.virtualSize !== output.virtualSize) {
-          fail('CHECK_FAILED', `The converted image of ${output.source} has the wrong size (${info?.virtualSize ?? '?'} instead of ${output.virtualSize} bytes).`, 'It was not kept. Please report this with the job record.', {
+        if (virtualSize !== output.virtualSize) {
+          fail('CHECK_FAILED', `The converted image of ${output.source} has the wrong size (${virtualSize ?? '?'} instead of ${output.virtualSize} bytes).`, 'It was not kept. Please report this with the job record.', {
             path: output.partial,
           });
         }
