@@ -233,6 +233,38 @@ describe('the report viewer in Chromium through the bridge', () => {
     await expect.poll(() => boot.innerText(), { timeout: 10_000 }).toContain('The screenshot is not available on this machine.');
   });
 
+  it('shows file system details and the guest\'s services, journal and logins', async () => {
+    // A report with the offline systemd, journal, wtmp and file-system facts (its unit files are
+    // systemctl list-unit-files --root of the Debian fixture's tree; see the sample's test).
+    const sample = join(repoRoot(), 'test', 'unit', 'renderer', 'samples', 'inspection-debian-services.json');
+    const deep = InspectionReport.parse(JSON.parse(readFileSync(sample, 'utf8')));
+    await backToReportsHome();
+    await page.getByTestId('report-file-input').setInputFiles(sample);
+    await page.getByTestId('report-view').waitFor();
+
+    await tab('filesystems');
+    const btrfs = page.locator('[data-testid="fs-card"][data-type="btrfs"]');
+    await btrfs.waitFor();
+    const btrfsText = await btrfs.innerText();
+    for (const subvolume of ['@/.snapshots/1/snapshot', '@/home', '@/var']) expect(btrfsText).toContain(subvolume);
+    expect(await btrfs.getByTestId('btrfs-snapshots').locator('tbody tr').count()).toBe(deep.filesystems.find((f) => f.type === 'btrfs')!.details!.btrfs!.snapshots.length);
+    const ext = page.locator('[data-testid="fs-card"][data-type="ext4"]');
+    expect(await ext.innerText()).toContain('/etc/fstab');
+    saveArtifact('report-filesystems.png', await page.screenshot({ fullPage: true }));
+
+    await tab('services');
+    const units = page.getByTestId('units');
+    await units.waitFor();
+    expect(await units.getAttribute('data-total')).toBe(String(deep.linux!.systemd!.unitFiles.length));
+    await page.getByTestId('unit-filter-type').selectOption('timer');
+    await expect.poll(() => units.getAttribute('data-shown')).toBe(String(deep.linux!.systemd!.unitFiles.filter((u) => u.type === 'timer').length));
+    expect(await text('timers')).toContain('e2scrub_all.timer');
+    expect(await text('journal-failed')).toContain('apt-daily.service failed');
+    expect(await page.getByTestId('journal-boots').locator('tbody tr').count()).toBe(deep.linux!.journal!.boots.length);
+    expect(await page.getByTestId('logins').locator('tbody tr').count()).toBe(deep.linux!.logins.length);
+    saveArtifact('report-services.png', await page.screenshot({ fullPage: true }));
+  });
+
   it('inspects a disk from the first screen and shows its report', async () => {
     const disk = join(work, 'blank.raw');
     execFileSync('/usr/bin/qemu-img', ['create', '-q', '-f', 'raw', disk, '64M']);
