@@ -5,7 +5,7 @@ import type { ApiHandlers } from '../../shared/contract/api';
 import type { FsEntry } from '../../shared/contract/api/core';
 import type { JobEvent } from '../../shared/contract/events';
 import { kvmWorks } from './core/accel';
-import { fail, fromErrno, EngineFailure } from './core/errors';
+import { fail, fromErrno, EngineFailure, throwIfAborted } from './core/errors';
 import { JobManager } from './core/jobs';
 import { LocalToolRunner } from './core/tool-runner';
 import type { ToolRunner } from './core/tool-runner';
@@ -51,6 +51,8 @@ export interface Engine {
 
 /** Largest folder listing returned at once; the file browser pages by folder, not by file. */
 const MAX_LIST_ENTRIES = 5000;
+/** Entries statted at once by a folder listing (libuv runs four at a time anyway). */
+const STAT_BATCH = 256;
 
 /**
  * The engine behind every front end: one object implementing each call of the contract. The
@@ -96,7 +98,7 @@ export function createEngine(config: EngineConfig): Engine {
         jobsDir,
         tools: (Object.keys(TOOLS) as ToolName[]).map((name) => ({ name, path: findTool(name), package: TOOLS[name].package })),
       }),
-    'fs.list': async ({ path, showHidden }) => listFolder(path, showHidden),
+    'fs.list': async ({ path, showHidden }, call) => listFolder(path, showHidden, call?.signal),
     'jobs.list': () => Promise.resolve(jobs.list()),
     'jobs.get': ({ jobId }) => Promise.resolve(jobs.get(jobId)),
     'jobs.cancel': ({ jobId }) => Promise.resolve(jobs.cancel(jobId)),
@@ -115,7 +117,11 @@ export function createEngine(config: EngineConfig): Engine {
 }
 
 
-async function listFolder(input: string, showHidden: boolean): Promise<{ path: string; parent: string | null; entries: FsEntry[] }> {
+/**
+ * One folder of the file browser. A folder of thousands of entries on a slow mount takes a
+ * while to stat: when the browser has moved on (`signal`), the rest is not read.
+ */
+async function listFolder(input: string, showHidden: boolean, signal?: AbortSignal): Promise<{ path: string; parent: string | null; entries: FsEntry[] }> {
   const path = resolve(input === '~' ? homedir() : input);
   let names: string[];
   try {
@@ -127,13 +133,21 @@ async function listFolder(input: string, showHidden: boolean): Promise<{ path: s
     throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, path));
   }
   const visible = names.filter((n) => showHidden || !n.startsWith('.')).slice(0, MAX_LIST_ENTRIES);
-  const entries = await Promise.all(
-    visible.map(async (name): Promise<FsEntry> => {
-      const full = join(path, name);
-      const s = await stat(full).catch(() => null);
-      return { name, path: full, kind: s?.isDirectory() ? 'dir' : s?.isFile() ? 'file' : 'other', size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 };
-    }),
-  );
+  // Statted in batches, so that a cancelled listing stops between two of them.
+  const entries: FsEntry[] = [];
+  for (let start = 0; start < visible.length; start += STAT_BATCH) {
+    if (signal) throwIfAborted(signal);
+    const batch = visible.slice(start, start + STAT_BATCH);
+    entries.push(
+      ...(await Promise.all(
+        batch.map(async (name): Promise<FsEntry> => {
+          const full = join(path, name);
+          const s = await stat(full).catch(() => null);
+          return { name, path: full, kind: s?.isDirectory() ? 'dir' : s?.isFile() ? 'file' : 'other', size: s?.size ?? 0, mtimeMs: s?.mtimeMs ?? 0 };
+        }),
+      )),
+    );
+  }
   entries.sort((a, b) => (a.kind === 'dir') === (b.kind === 'dir') ? a.name.localeCompare(b.name) : a.kind === 'dir' ? -1 : 1);
   return { path, parent: path === '/' ? null : dirname(path), entries };
 }

@@ -51,10 +51,23 @@ function channelFor(contents: WebContents): { deliver(message: unknown): void } 
     close: () => closers.forEach((c) => c()),
   };
   channels.set(contents.id, entry);
-  contents.once('destroyed', () => {
-    entry.close();
+  // The page that made the calls is gone: its calls in flight are aborted (serveChannel does it
+  // on close), and a reloaded page gets a fresh channel, so that no stale reply can answer one
+  // of its own calls (the new page's client counts ids from 1 again).
+  const end = (): void => {
+    if (channels.get(contents.id) !== entry) return;
     channels.delete(contents.id);
-  });
+    contents.off('did-start-navigation', onNavigation);
+    contents.off('render-process-gone', end);
+    contents.off('destroyed', end);
+    entry.close();
+  };
+  const onNavigation = (details: { isMainFrame: boolean; isSameDocument: boolean }): void => {
+    if (details.isMainFrame && !details.isSameDocument) end();
+  };
+  contents.on('did-start-navigation', onNavigation);
+  contents.on('render-process-gone', end);
+  contents.once('destroyed', end);
   return entry;
 }
 

@@ -3,7 +3,7 @@ import type { EngineError as EngineErrorValue } from '../contract/errors';
 import type { JobEvent } from '../contract/events';
 import { api, isMethodName } from '../contract/api';
 import type { CallInput, CallOutput, MethodName } from '../contract/api';
-import { EventMessage, PROTOCOL_VERSION, ReplyMessage } from './protocol';
+import { cancelledCallError, EventMessage, PROTOCOL_VERSION, ReplyMessage } from './protocol';
 import type { Channel } from './protocol';
 
 /** Thrown by `RpcClient.call` when the engine answered with an error value. */
@@ -16,8 +16,21 @@ export class RemoteError extends Error {
 
 interface Pending {
   resolve(value: unknown): void;
-  reject(error: unknown): void;
+  reject(error: Error): void;
   method: MethodName;
+}
+
+export interface CallOptions {
+  /**
+   * Aborting it cancels the call: the engine is told (a `cancel` message) and stops the call's
+   * work, and the promise rejects at once with a RemoteError carrying CANCELLED.
+   */
+  signal?: AbortSignal;
+}
+
+/** Whether an error is the CANCELLED answer of a call (a page that cancelled its own call ignores it). */
+export function isCancelled(error: unknown): boolean {
+  return error instanceof RemoteError && error.value.code === 'CANCELLED';
 }
 
 /**
@@ -36,17 +49,49 @@ export class RpcClient {
     channel.onClose?.(() => this.failAll('The connection to the engine was closed.'));
   }
 
-  call<M extends MethodName>(method: M, input: CallInput<M>): Promise<CallOutput<M>> {
+  call<M extends MethodName>(method: M, input: CallInput<M>, options: CallOptions = {}): Promise<CallOutput<M>> {
+    const { signal } = options;
+    // Already given up on: nothing is sent, so the engine never starts the work.
+    if (signal?.aborted) return Promise.reject(new RemoteError(cancelledCallError()));
     const id = this.nextId++;
     return new Promise<CallOutput<M>>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve, reject, method });
+      const onAbort = (): void => {
+        if (!this.pending.delete(id)) return;
+        try {
+          this.channel.send({ v: PROTOCOL_VERSION, kind: 'cancel', id });
+        } catch {
+          // The channel is gone: the engine aborts the calls of a closed channel by itself.
+        }
+        reject(new RemoteError(cancelledCallError()));
+      };
+      // Every way a call ends (reply, failAll, cancel) removes both the entry and the listener,
+      // so a long-lived signal (a page's) does not collect one listener per call.
+      const settle = (): void => signal?.removeEventListener('abort', onAbort);
+      this.pending.set(id, {
+        resolve: (value) => {
+          settle();
+          resolve(value as CallOutput<M>);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+        method,
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
       try {
         this.channel.send({ v: PROTOCOL_VERSION, kind: 'call', id, method, params: input });
       } catch (error) {
         this.pending.delete(id);
+        settle();
         reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
+  }
+
+  /** Calls sent and not yet answered, failed or cancelled. */
+  get inFlight(): number {
+    return this.pending.size;
   }
 
   /** Every job event from the engine; returns an unsubscribe function. */
@@ -55,8 +100,16 @@ export class RpcClient {
     return () => this.listeners.delete(listener);
   }
 
+  /** Stops listening; calls still in flight fail here and are cancelled in the engine. */
   close(): void {
     this.unsubscribe();
+    for (const id of this.pending.keys()) {
+      try {
+        this.channel.send({ v: PROTOCOL_VERSION, kind: 'cancel', id });
+      } catch {
+        break; // the channel is gone, and with it the engine's calls
+      }
+    }
     this.failAll('The client was closed.');
   }
 

@@ -3,8 +3,8 @@ import { engineError } from '../contract/errors';
 import type { EngineError } from '../contract/errors';
 import type { JobEvent } from '../contract/events';
 import { api, isMethodName } from '../contract/api';
-import type { ApiHandlers } from '../contract/api';
-import { CallMessage, PROTOCOL_VERSION } from './protocol';
+import type { ApiHandlers, CallContext } from '../contract/api';
+import { CallMessage, CancelMessage, cancelledCallError, PROTOCOL_VERSION } from './protocol';
 import type { Channel } from './protocol';
 
 /** Turns anything thrown by a handler into an error value; handlers may attach one. */
@@ -18,6 +18,11 @@ export interface EventSource {
  * The engine side of the contract on one channel: checks every message's shape, refuses
  * unknown methods, validates parameters against the call's schema (unknown fields refused),
  * runs the handler and sends exactly one reply. Events are forwarded while the channel lives.
+ *
+ * Each call in flight has its own AbortController, whose signal the handler gets: a `cancel`
+ * message aborts it and is answered with CANCELLED at once; the channel closing (the page was
+ * closed or reloaded, the socket dropped, the window went away) aborts every call still in
+ * flight, since nobody is left to read their answers. The returned function does the same.
  */
 export function serveChannel(
   channel: Channel,
@@ -25,23 +30,69 @@ export function serveChannel(
   events: EventSource,
   toError: ErrorMapper,
 ): () => void {
+  const inFlight = new Map<number, AbortController>();
+  let open = true;
+  // A reply to a closed channel has nobody to read it; a transport that throws then must not
+  // turn a finished call into an unhandled rejection.
+  const send = (message: unknown): void => {
+    if (!open) return;
+    try {
+      channel.send(message);
+    } catch {
+      // the other side is gone; its close handler aborts whatever is left
+    }
+  };
   const stopEvents = events.onJobEvent((event) => {
-    channel.send({ v: PROTOCOL_VERSION, kind: 'event', topic: 'job', event });
+    send({ v: PROTOCOL_VERSION, kind: 'event', topic: 'job', event });
   });
+  const calls: CallTracker = {
+    begin(id) {
+      if (inFlight.has(id)) return null;
+      const controller = new AbortController();
+      inFlight.set(id, controller);
+      return controller.signal;
+    },
+    end(id, signal) {
+      if (inFlight.get(id)?.signal === signal) inFlight.delete(id);
+    },
+  };
   const stopMessages = channel.onMessage((message) => {
-    void handleCall(message, handlers, toError).then((reply) => {
-      if (reply) channel.send(reply);
+    const cancel = CancelMessage.safeParse(message);
+    if (cancel.success) {
+      const controller = inFlight.get(cancel.data.id);
+      if (!controller) return;
+      inFlight.delete(cancel.data.id);
+      controller.abort();
+      send(failure(cancel.data.id, cancelledCallError()));
+      return;
+    }
+    // A garbled cancel must not be answered as a garbled call: that would be a second reply to
+    // a call that may still be running.
+    if ((message as { kind?: unknown } | null)?.kind === 'cancel') return;
+    void handleCall(message, handlers, toError, calls).then((reply) => {
+      if (reply) send(reply);
     });
   });
   const stop = (): void => {
+    open = false;
     stopEvents();
     stopMessages();
+    const left = [...inFlight.values()];
+    inFlight.clear();
+    for (const controller of left) controller.abort();
   };
   channel.onClose?.(stop);
   return stop;
 }
 
-async function handleCall(message: unknown, handlers: ApiHandlers, toError: ErrorMapper): Promise<unknown> {
+/** The channel's calls in flight, by id. */
+interface CallTracker {
+  /** The signal of a new call, or null when a call with this id is still in flight. */
+  begin(id: number): AbortSignal | null;
+  end(id: number, signal: AbortSignal): void;
+}
+
+async function handleCall(message: unknown, handlers: ApiHandlers, toError: ErrorMapper, calls: CallTracker): Promise<unknown> {
   const call = CallMessage.safeParse(message);
   if (!call.success) {
     // Without a valid id there is nobody to answer; a call with a bad id is dropped.
@@ -64,12 +115,18 @@ async function handleCall(message: unknown, handlers: ApiHandlers, toError: Erro
       }),
     );
   }
+  const signal = calls.begin(id);
+  // Two calls with one id could not be told apart by their replies or a cancel.
+  if (!signal) return failure(id, engineError('INVALID_REQUEST', `Call ${id} is already in flight on this connection.`, 'Give each call its own id (the client library does).'));
   try {
-    const handler = handlers[method] as (p: unknown) => Promise<unknown>;
-    const value = await handler(parsed.data);
-    return { v: PROTOCOL_VERSION, kind: 'reply', id, ok: true, value };
+    const handler = handlers[method] as (p: unknown, context: CallContext) => Promise<unknown>;
+    const value = await handler(parsed.data, { signal });
+    // A cancelled call was answered when it was cancelled (or its channel is gone).
+    return signal.aborted ? undefined : { v: PROTOCOL_VERSION, kind: 'reply', id, ok: true, value };
   } catch (error) {
-    return failure(id, toError(error));
+    return signal.aborted ? undefined : failure(id, toError(error));
+  } finally {
+    calls.end(id, signal);
   }
 }
 

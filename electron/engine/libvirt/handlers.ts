@@ -23,12 +23,14 @@ export function libvirtHandlers(deps: EngineDeps): LibvirtHandlers {
     'libvirt.plan': async (request) => planDomain(request, await thisHost(tools)),
     'libvirt.define': async (request) => ({ jobId: await jobs.start(defineJob(request)) }),
     'libvirt.undefine': ({ name, connection }) => undefineDomain(virsh, { connection, name }),
-    'libvirt.domains': ({ connection }) => listDomains(virsh, connection),
-    'libvirt.domain': async ({ name, connection }) => {
-      const xml = await dumpXml(virsh, connection, name, { inactive: true });
+    // Reads take the call's signal: a closed page kills its virsh (a qemu:///system connection
+    // can hang on an unresponsive daemon). Undefining is not cut short once asked for.
+    'libvirt.domains': ({ connection }, call) => listDomains({ ...virsh, ...call }, connection),
+    'libvirt.domain': async ({ name, connection }, call) => {
+      const xml = await dumpXml({ ...virsh, ...call }, connection, name, { inactive: true });
       return { domain: parseDomainXml(xml), xml };
     },
-    'libvirt.networks': ({ connection }) => listNetworks(virsh, connection),
+    'libvirt.networks': ({ connection }, call) => listNetworks({ ...virsh, ...call }, connection),
     'boot.verify': async (request) => ({ jobId: await jobs.start(verifyBootJob(request, { tools, jobsDir })) }),
     // Job ids and screenshot names are checked by the contract: neither can leave the jobs folder.
     'boot.screenshot': ({ jobId, name }) => readScreenshot(join(jobsDir, jobId), name),

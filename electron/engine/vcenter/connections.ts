@@ -80,7 +80,8 @@ export class ConnectionRegistry {
     return known;
   }
 
-  async login(request: z.output<typeof LoginRequest>, now = new Date()): Promise<ConnectionInfo> {
+  /** `signal` (the login call's) stops the TLS probe and the SOAP login while they run. */
+  async login(request: z.output<typeof LoginRequest>, now = new Date(), signal?: AbortSignal): Promise<ConnectionInfo> {
     const endpoint = parseServerAddress(request.server);
     const key = passwordKey(endpoint.display, request.user);
     const password = request.password ?? (await this.options.secrets.get(key));
@@ -95,6 +96,7 @@ export class ConnectionRegistry {
       password,
       ...(trust.kind === 'ca' ? { caFile: trust.caFile } : { store: this.trustStore }),
       ...(trust.kind === 'fingerprint' ? { acceptSha256: trust.sha256 } : {}),
+      ...(signal ? { signal } : {}),
     });
     let passwordRemembered = false;
     if (request.rememberPassword && request.password !== undefined && this.options.secrets.available) {

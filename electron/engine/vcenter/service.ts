@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ApiHandlers, CallParams } from '../../../shared/contract/api';
+import type { ApiHandlers, CallContext, CallParams } from '../../../shared/contract/api';
 import { MigrateOptions } from '../../../shared/contract/api/vcenter';
 import type { JobManager } from '../core/jobs';
 import type { ToolRunner } from '../core/tool-runner';
@@ -64,26 +64,28 @@ export function createVcenterService(deps: VcenterServiceDeps): VcenterService {
     'vcenter.probeCertificate': ({ server }) => registry.probe(server),
     'vcenter.trust': ({ server, sha256 }) => registry.trust(server, sha256),
     'vcenter.forgetTrust': ({ server }) => Promise.resolve({ forgotten: registry.forgetTrust(server) }),
-    'vcenter.login': (request) => registry.login(request),
+    // The reads below take the call's signal: a page closed (or a search replaced) while vCenter
+    // is still answering stops the HTTP requests instead of reading thousands of VMs for nobody.
+    'vcenter.login': (request, call) => registry.login(request, new Date(), call?.signal),
     'vcenter.logout': async ({ connectionId }) => ({ loggedOut: await registry.logout(connectionId) }),
     'vcenter.connections': () => Promise.resolve(registry.list()),
     'vcenter.savedLogins': () => registry.savedLogins(),
     'vcenter.forgetPassword': async ({ server, user }) => ({ forgotten: await registry.forgetPassword(server, user) }),
-    'vcenter.inventory': async ({ connectionId, pageSize }) => {
+    'vcenter.inventory': async ({ connectionId, pageSize }, call) => {
       const started = Date.now();
-      const table = await listVmTable(session(connectionId), { pageSize });
+      const table = await listVmTable(session(connectionId), { pageSize, ...signalOf(call) });
       return { connectionId, ...table, facets: inventoryFacets(table.vms), listedAt: new Date().toISOString(), durationMs: Date.now() - started };
     },
-    'vcenter.vms': async ({ connectionId }) => ({ vms: await listVms(session(connectionId)) }),
-    'vcenter.vm': async (selector: CallParams<'vcenter.vm'>) => {
+    'vcenter.vms': async ({ connectionId }, call) => ({ vms: await listVms(session(connectionId), signalOf(call)) }),
+    'vcenter.vm': async (selector: CallParams<'vcenter.vm'>, call) => {
       const s = session(selector.connectionId);
-      const vm = await getVmDetails(s, await resolveVmId(s, selector));
+      const vm = await getVmDetails(s, await resolveVmId(s, selector, call?.signal), signalOf(call));
       return { vm, metadata: toVmMetadata(vm) };
     },
-    'vcenter.preflight': async ({ connectionId, vmId, outDir, format, name, overwrite, libvirt }) => {
+    'vcenter.preflight': async ({ connectionId, vmId, outDir, format, name, overwrite, libvirt }, call) => {
       const s = session(connectionId);
-      const vm = await getVmDetails(s, vmId);
-      return runPreflight(vm, { outDir: resolve(outDir ?? deps.defaultOutDir), format, overwrite, libvirt, name }, { tools: deps.tools, session: s });
+      const vm = await getVmDetails(s, vmId, signalOf(call));
+      return runPreflight(vm, { outDir: resolve(outDir ?? deps.defaultOutDir), format, overwrite, libvirt, name }, { tools: deps.tools, session: s, ...signalOf(call) });
     },
     'vcenter.powerOff': async ({ connectionId, vmId }) => {
       const s = session(connectionId);
@@ -105,4 +107,9 @@ export function createVcenterService(deps: VcenterServiceDeps): VcenterService {
   };
 
   return { handlers, shutdown: () => registry.closeAll() };
+}
+
+/** `{ signal }` when the call has one (exactOptionalPropertyTypes refuses `signal: undefined`). */
+function signalOf(call: CallContext | undefined): { signal?: AbortSignal } {
+  return call ? { signal: call.signal } : {};
 }

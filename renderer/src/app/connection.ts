@@ -1,6 +1,7 @@
 import type { CallInput, CallOutput, MethodName } from '../../../shared/contract/api';
 import type { JobEvent } from '../../../shared/contract/events';
 import { RemoteError, RpcClient } from '../../../shared/rpc/client';
+import type { CallOptions } from '../../../shared/rpc/client';
 import type { Channel } from '../../../shared/rpc/protocol';
 import { websocketChannel } from '../../../shared/rpc/websocket';
 import type { WebSocketLike } from '../../../shared/rpc/websocket';
@@ -42,7 +43,8 @@ export interface ConnectionStatus {
 }
 
 export interface EngineLink {
-  call<M extends MethodName>(method: M, input: CallInput<M>): Promise<CallOutput<M>>;
+  /** `options.signal` cancels the call, in the engine too (see app/cancellation.ts). */
+  call<M extends MethodName>(method: M, input: CallInput<M>, options?: CallOptions): Promise<CallOutput<M>>;
   onJobEvent(listener: (event: JobEvent) => void): () => void;
   /** Called each time the link is up again after a drop (not on the first connection). */
   onReconnect(listener: () => void): () => void;
@@ -76,9 +78,9 @@ class LinkBase implements EngineLink {
     return this.current;
   }
 
-  call<M extends MethodName>(method: M, input: CallInput<M>): Promise<CallOutput<M>> {
+  call<M extends MethodName>(method: M, input: CallInput<M>, options?: CallOptions): Promise<CallOutput<M>> {
     if (!this.client) return Promise.reject(new RemoteError(disconnectedError()));
-    return this.client.call(method, input);
+    return this.client.call(method, input, options);
   }
 
   onJobEvent(listener: (event: JobEvent) => void): () => void {

@@ -21,6 +21,8 @@ import type { EngineError } from '../../../shared/contract/errors';
 import type { FsEntry } from '../../../shared/contract/api/core';
 import { formatBytes } from '../../../shared/format';
 import { engine } from '../app/app-store';
+import { useSuperseding } from '../app/cancellation';
+import { isCancelled } from '../../../shared/rpc/client';
 import { toErrorValue } from '../app/errors';
 import { ErrorAlert } from './ErrorAlert';
 import { breadcrumbs, isSelectable, looksLikeSource, visibleEntries } from './file-browser-model';
@@ -45,28 +47,37 @@ export function FileBrowser({ isOpen, mode, startPath, title, onPick, onClose }:
   const [filter, setFilter] = useState('');
   const [showHidden, setShowHidden] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
+  // Only the folder asked for last matters: opening another one, closing the dialog or leaving
+  // the page cancels a listing still running (a large folder on a slow mount).
+  const listings = useSuperseding();
 
   const open = useCallback(
     async (path: string) => {
+      const signal = listings.next();
       setLoading(true);
       setError(null);
       try {
-        const result = await engine().call('fs.list', { path, showHidden });
+        const result = await engine().call('fs.list', { path, showHidden }, { signal });
         setListing(result);
         setTyped(result.path);
         setFilter('');
         setSelected(null);
       } catch (e) {
+        if (signal.aborted && isCancelled(e)) return; // a newer listing (or the closing) owns the state now
         setError(toErrorValue(e));
       } finally {
-        setLoading(false);
+        if (!signal.aborted) setLoading(false);
       }
     },
-    [showHidden],
+    [showHidden, listings],
   );
 
   useEffect(() => {
     if (isOpen) void open(listing?.path ?? startPath);
+    else {
+      listings.cancel();
+      setLoading(false);
+    }
     // Reopen where we were when hidden files are toggled; startPath only matters the first time.
   }, [isOpen, showHidden]);
 

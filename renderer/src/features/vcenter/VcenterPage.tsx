@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PageSection } from '@patternfly/react-core';
@@ -8,7 +9,7 @@ import { ResultStep } from './ResultStep';
 import { MigrateRepairStep, RunStep } from './RunStep';
 import { ConvertContinuation, migrateVmFlow } from '../domain';
 import { STEPS, reachableSteps } from './steps';
-import { goTo, useVcenterStore, vcenterFacts } from './store';
+import { enterVcenterPage, goTo, leaveVcenterPage, useVcenterStore, vcenterFacts } from './store';
 import { VmStep } from './VmStep';
 import './vcenter.css';
 
@@ -18,6 +19,11 @@ export function VcenterPage(): ReactNode {
   const facts = useVcenterStore(useShallow(vcenterFacts));
   const outcome = useVcenterStore((s) => s.run?.outcome);
   const reachable = reachableSteps(facts);
+  // Leaving the page cancels its reads in the engine; coming back asks again for what was cut short.
+  useEffect(() => {
+    enterVcenterPage();
+    return leaveVcenterPage;
+  }, []);
 
   return (
     <>

@@ -2,7 +2,9 @@ import { create } from 'zustand';
 import type { ConnectionInfo, PreflightAction, TrustChoice, VcenterInventory, VmDetailsResult } from '../../../../shared/contract/api/vcenter';
 import type { EngineError } from '../../../../shared/contract/errors';
 import { engine, onceConnected, useAppStore } from '../../app/app-store';
+import { Superseding, SupersedingByKey } from '../../app/cancellation';
 import { toErrorValue } from '../../app/errors';
+import { isCancelled } from '../../../../shared/rpc/client';
 import { wizardJobFollower } from '../../app/job-follower';
 import { showRepairWhenAsked } from '../repair';
 import { buildIndex, NO_FILTER, withPowerState } from './inventory-model';
@@ -112,6 +114,12 @@ const get = useVcenterStore.getState;
 const set = useVcenterStore.setState;
 
 let preflightTimer: ReturnType<typeof setTimeout> | null = null;
+// The slow reads this page asks for, each cancelled by a newer one of its kind (a refresh, the
+// next VM, changed options) and all of them when the page goes away (`leaveVcenterPage`): the
+// engine then stops listing thousands of VMs or checking a VM nobody looks at any more.
+const inventoryCalls = new Superseding();
+const detailsCalls = new Superseding();
+const preflightCalls = new SupersedingByKey<string>();
 /** The destination survives moving from one VM to the next: people migrate many to one place. */
 let rememberedOutDir = '';
 
@@ -194,6 +202,7 @@ async function logIn(trust: TrustChoice): Promise<void> {
 }
 
 export async function logOut(): Promise<void> {
+  cancelReads();
   const connection = get().connection;
   if (connection) await engine().call('vcenter.logout', { connectionId: connection.connectionId }).catch(() => undefined);
   set({ connection: null, inventory: { status: 'idle' }, focus: null, details: { status: 'idle' }, preflights: new Map(), selected: new Set(), filter: NO_FILTER, step: 'connect', login: { status: 'idle' } });
@@ -214,6 +223,48 @@ function connectionLost(error: EngineError): boolean {
   return true;
 }
 
+/** Cancels every read this page has in flight (inventory, details, pre-flights). */
+function cancelReads(): void {
+  if (preflightTimer) clearTimeout(preflightTimer);
+  preflightTimer = null;
+  inventoryCalls.cancel();
+  detailsCalls.cancel();
+  preflightCalls.cancelAll();
+}
+
+/**
+ * The vCenter page was left (another page opened, the window closing): its reads are cancelled
+ * in the engine, and what was still loading is forgotten, so that coming back asks again
+ * (`enterVcenterPage`) instead of showing a spinner for a call that no longer runs.
+ */
+export function leaveVcenterPage(): void {
+  cancelReads();
+  const { inventory, details, preflights } = get();
+  set({
+    ...(inventory.status === 'loading' ? { inventory: { status: 'idle' } as const } : {}),
+    ...(details.status === 'loading' ? { details: { status: 'idle' } as const } : {}),
+    preflights: new Map([...preflights].filter(([, state]) => state.status !== 'loading')),
+  });
+}
+
+/** Back on the page: what `leaveVcenterPage` cut short is asked for again. */
+export function enterVcenterPage(): void {
+  const { connection, inventory, focus, details, preflights } = get();
+  if (!connection) return;
+  if (inventory.status === 'idle') void loadInventory();
+  if (focus?.kind === 'vm') {
+    if (details.status === 'idle') {
+      set({ details: { status: 'loading', vmId: focus.vmId } });
+      void loadDetails(focus.vmId);
+    }
+    if (!preflights.has(focus.vmId)) void refreshPreflight(focus.vmId);
+  }
+  if (focus?.kind === 'selection') {
+    const missing = focus.vmIds.filter((vmId) => !preflights.has(vmId));
+    void forEachBounded(missing, PREFLIGHT_CONCURRENCY, (vmId) => refreshPreflight(vmId));
+  }
+}
+
 // ---- Inventory --------------------------------------------------------------------------------
 
 export async function loadInventory(): Promise<void> {
@@ -222,12 +273,13 @@ export async function loadInventory(): Promise<void> {
   const startedAt = performance.now();
   set({ inventory: { status: 'loading', startedAt } });
   try {
-    const { vms, ...rest } = await engine().call('vcenter.inventory', { connectionId: connection.connectionId });
+    const { vms, ...rest } = await engine().call('vcenter.inventory', { connectionId: connection.connectionId }, { signal: inventoryCalls.next() });
     if (get().connection?.connectionId !== connection.connectionId) return;
     const received = performance.now();
     const index = buildIndex(vms, rest.tree);
     set({ inventory: { status: 'ready', inventory: rest, index, elapsedMs: received - startedAt, indexMs: performance.now() - received } });
   } catch (error) {
+    if (isCancelled(error)) return; // a newer listing, or the page went away: not a failure to show
     const value = toErrorValue(error);
     if (!connectionLost(value)) set({ inventory: { status: 'error', error: value } });
   }
@@ -291,11 +343,12 @@ async function loadDetails(vmId: string): Promise<void> {
   const connection = get().connection;
   if (!connection) return;
   try {
-    const result = await engine().call('vcenter.vm', { connectionId: connection.connectionId, vmId });
+    const result = await engine().call('vcenter.vm', { connectionId: connection.connectionId, vmId }, { signal: detailsCalls.next() });
     if (!isOpen(vmId)) return;
     set({ details: { status: 'ready', vmId, result } });
     noteDetailsPowerState(vmId, result.vm.powerState);
   } catch (error) {
+    if (isCancelled(error)) return;
     const value = toErrorValue(error);
     if (isOpen(vmId) && !connectionLost(value)) set({ details: { status: 'error', vmId, error: value } });
   }
@@ -344,12 +397,13 @@ export async function refreshPreflight(vmId: string): Promise<void> {
   const request = toPreflightRequest(connection.connectionId, vmId, isOpen(vmId) ? get().migrateDraft : null);
   setPreflight(vmId, { status: 'loading', request });
   try {
-    const report = await engine().call('vcenter.preflight', request);
+    const report = await engine().call('vcenter.preflight', request, { signal: preflightCalls.next(vmId) });
     const now = get().preflights.get(vmId);
     if (now?.status !== 'loading' || !sameRequest(now.request, request)) return;
     setPreflight(vmId, { status: 'ready', request, report });
     noteDetailsPowerState(vmId, report.vm.powerState);
   } catch (error) {
+    if (isCancelled(error)) return;
     const now = get().preflights.get(vmId);
     if (now?.status !== 'loading' || !sameRequest(now.request, request)) return;
     const value = toErrorValue(error);
