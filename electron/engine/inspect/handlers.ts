@@ -61,9 +61,10 @@ export function inspectHandlers(deps: EngineDeps): InspectHandlers {
       const report = await load(source);
       return writeReportHtml(report, absolutePath(out, 'out'), { overwrite, images: await images(report) });
     },
-    'inspect.exportPdf': async ({ source, out, overwrite }) => {
+    'inspect.exportPdf': async ({ source, out, overwrite }, call) => {
       const report = await load(source);
-      return writeReportPdf(report, absolutePath(out, 'out'), { overwrite, printer, images: await images(report) });
+      // Printing runs a browser for seconds: closing the dialog (or the page) stops it.
+      return writeReportPdf(report, absolutePath(out, 'out'), { overwrite, printer, images: await images(report), ...(call ? { signal: call.signal } : {}) });
     },
     'inspect.exportJson': async ({ source, out, overwrite }) => {
       const report = await load(source);

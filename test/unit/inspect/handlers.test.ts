@@ -53,6 +53,14 @@ describe('report exports', () => {
     expect(html).toContain('Boot verification');
   });
 
+  it('stops a PDF export whose call was cancelled (the dialog closed): CANCELLED, no file', async () => {
+    const out = join(work, 'cancelled.pdf');
+    const call = new AbortController();
+    call.abort();
+    expect((await failure(h['inspect.exportPdf']({ source: { report: windows }, out, overwrite: false }, { signal: call.signal }))).code).toBe('CANCELLED');
+    expect(() => readFileSync(out)).toThrow(/ENOENT/);
+  });
+
   it('writes JSON that reads back as the same report, and never replaces a file unasked', async () => {
     const out = join(work, 'win10.json');
     const written = await h['inspect.exportJson']({ source: { report: windows }, out, overwrite: false });
