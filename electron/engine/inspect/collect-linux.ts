@@ -13,14 +13,12 @@ import { JOURNAL_DIR, JOURNAL_MAX_BYTES, hasJournalFiles, volatileJournal } from
 import { readGuestJournal } from './linux/journal-read';
 import { recentLogins, wtmpTail } from './linux/wtmp';
 import { parseApkInstalled, parseDpkgStatus } from './linux/packages';
-import { parseStatvfs } from './storage';
 import { VENDOR_UNIT_DIRS, unitDirsToFetch } from './linux/systemd';
-import type { UsageInfo } from './storage';
 
 /**
  * Reads a Linux guest whose file systems are mounted (read-only) at their mountpoints in the
- * appliance: first cheap checks (what exists, listings, free space), then the initramfs images,
- * then /etc as one tar, the boot loader configuration and the package database while the host
+ * appliance (their free space is the inspection's statvfs, taken with the mounts): first cheap
+ * checks (what exists, listings), then the initramfs images, then /etc as one tar, the boot loader configuration and the package database while the host
  * lists the initramfs images. Every file transfer costs ~150 ms in a TCG appliance, whatever its size:
  * few, large transfers win.
  */
@@ -29,8 +27,6 @@ export interface LinuxCollection {
   facts: LinuxFacts;
   network: NetworkConfig[];
   applications: Application[];
-  /** statvfs of each mountpoint, by mountpoint path. */
-  usage: Map<string, UsageInfo>;
   notes: string[];
   /** What was read, for the repair planner that works from the same reads (no second download). */
   tree: GuestTree;
@@ -45,7 +41,6 @@ export async function collectLinux(
   session: GuestfishSession,
   root: string,
   packageFormat: string | null,
-  mountpoints: readonly string[],
   tools: ToolRunner,
   signal: AbortSignal,
 ): Promise<LinuxCollection> {
@@ -64,7 +59,6 @@ export async function collectLinux(
     ...(database ? [{ name: 'exists', args: [database] }] : []),
     ...LINUX_LINKS.map((link) => ({ name: 'readlink', args: [link] })),
     ...LINUX_PRESENCE.map((path) => ({ name: 'exists', args: [path] })),
-    ...mountpoints.map((mp) => ({ name: 'statvfs', args: [mp] })),
     ...(wantsLibguestfsApps ? [{ name: 'inspect-list-applications2', args: [root] }] : []),
     // systemd's vendor unit folders (fetched in round trip 3), and whether /lib is merged into /usr.
     { name: 'readlink', args: ['/lib'] },
@@ -90,12 +84,6 @@ export async function collectLinux(
     if (result.ok && result.output) tree.addSymlink(link, result.output.trim());
   }
   for (const path of LINUX_PRESENCE) if (parseBool(r1.next().output)) tree.addFile(path, Buffer.alloc(0));
-  const usage = new Map<string, UsageInfo>();
-  for (const mp of mountpoints) {
-    const result = r1.next();
-    const u = result.ok ? parseStatvfs(result.output) : null;
-    if (u) usage.set(mp, u);
-  }
   let libguestfsApps: Application[] = [];
   if (wantsLibguestfsApps) {
     const result = r1.next();
@@ -228,7 +216,7 @@ export async function collectLinux(
   else if (facts.systemd && !journalFiles) notes.push(`${JOURNAL_DIR} holds no journal files: no past boot can be read.`);
   facts.journal = facts.systemd || journalFiles ? journal.journal : null;
   facts.logins = logins;
-  return { facts, network, applications, usage, notes, tree, kernels: kernelInputs };
+  return { facts, network, applications, notes, tree, kernels: kernelInputs };
 }
 
 function cursor(results: readonly GfResult[]): { next(): GfResult } {

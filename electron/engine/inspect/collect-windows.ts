@@ -3,8 +3,6 @@ import type { Application, NetworkConfig, WindowsFacts } from '../../../shared/c
 import type { ToolRunner } from '../core/tool-runner';
 import type { GuestfishSession } from '../appliance/guestfish-session';
 import { FIRSTBOOT_LOG, FIRSTBOOT_LOG_MAX, FIRSTBOOT_RUNNER, windowsPath } from '../guest/windows/firstboot-paths';
-import { parseStatvfs } from './storage';
-import type { UsageInfo } from './storage';
 import { controlSetName, registryReads, windowsFacts } from './windows/facts';
 import type { RegistryRead } from './windows/facts';
 import { RegTree, parseRegText } from './windows/registry';
@@ -20,7 +18,6 @@ export interface WindowsCollection {
   facts: WindowsFacts;
   applications: Application[];
   network: NetworkConfig[];
-  usage: UsageInfo | null;
   notes: string[];
 }
 
@@ -36,10 +33,9 @@ export async function collectWindows(
   // NTFS is mounted case-sensitively in the appliance: ask for each path's real spelling first.
   const wanted = [`${sysroot}/System32/config/SYSTEM`, `${sysroot}/System32/config/SOFTWARE`, '/hiberfil.sys'];
   const firstBoot = [FIRSTBOOT_RUNNER, FIRSTBOOT_LOG];
-  const r1 = await session.batch([...wanted.map((p) => ({ name: 'case-sensitive-path', args: [p] })), { name: 'statvfs', args: ['/'] }, ...firstBoot.map((p) => ({ name: 'case-sensitive-path', args: [p] }))]);
+  const r1 = await session.batch([...wanted.map((p) => ({ name: 'case-sensitive-path', args: [p] })), ...firstBoot.map((p) => ({ name: 'case-sensitive-path', args: [p] }))]);
   const [systemPath, softwarePath, hiberPath] = wanted.map((p, i) => (r1[i]!.ok ? r1[i]!.output.trim() : p)) as [string, string, string];
-  const usage = r1[3]!.ok ? parseStatvfs(r1[3]!.output) : null;
-  const [runnerPath, logPath] = firstBoot.map((p, i) => (r1[4 + i]!.ok ? r1[4 + i]!.output.trim() : p)) as [string, string];
+  const [runnerPath, logPath] = firstBoot.map((p, i) => (r1[wanted.length + i]!.ok ? r1[wanted.length + i]!.output.trim() : p)) as [string, string];
 
   const systemLocal = await session.scratchPath('SYSTEM');
   const softwareLocal = await session.scratchPath('SOFTWARE');
@@ -65,7 +61,7 @@ export async function collectWindows(
   const logSize = r2[5]!.ok ? Number(r2[5]!.output.trim()) : null;
   const drive = /^([A-Za-z]):/.exec(registry.software.string('Microsoft\\Windows NT\\CurrentVersion', 'SystemRoot') ?? '')?.[1] ?? 'C';
   if (runnerPresent || logSize !== null) facts.firstBoot = await readFirstBootLog(session, logPath, logSize, drive);
-  return { facts, applications, network, usage, notes };
+  return { facts, applications, network, notes };
 }
 
 /** The end of hyper2kvm's first-boot log (written by the guest at its first boot on KVM), when there is one. */

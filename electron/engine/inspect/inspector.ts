@@ -178,9 +178,13 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
       ...attrPaths.map((x) => ({ name: 'get-e2attrs', args: [x.path] })),
     ]);
     const mounted = mountBatch.slice(0, mounts.length);
+    // The one statvfs of each mounted file system: its space and its inodes.
     mounts.forEach((m, k) => {
       const st = mountBatch[mounts.length + k]!;
-      if (mounted[k]!.ok && st.ok) inodes.set(m.device, parseInodes(st.output));
+      if (!mounted[k]!.ok || !st.ok) return;
+      inodes.set(m.device, parseInodes(st.output));
+      const u = parseStatvfs(st.output);
+      if (u) usage.set(m.device, u);
     });
     attrPaths.forEach((x, k) => {
       const r = mountBatch[2 * mounts.length + k]!;
@@ -194,23 +198,18 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     const okMounts = mounts.filter((_, k) => mounted[k]!.ok);
     const rootMounted = okMounts.some((m) => m.path === '/');
     if (primary.identity.type === 'linux' && rootMounted) {
-      const collected = await collectLinux(session, primary.identity.root!, primary.identity.packageFormat, okMounts.map((m) => m.path), ctx.tools, ctx.signal);
+      const collected = await collectLinux(session, primary.identity.root!, primary.identity.packageFormat, ctx.tools, ctx.signal);
       linux = collected.facts;
       linuxReads = { tree: collected.tree, kernels: collected.kernels };
       applications = collected.applications;
       network = collected.network;
       notes.push(...collected.notes);
-      for (const m of okMounts) {
-        const u = collected.usage.get(m.path);
-        if (u) usage.set(m.device, u);
-      }
     } else if (primary.identity.type === 'windows' && rootMounted) {
       const collected = await collectWindows(session, primary.identity.windowsSystemRoot, primary.identity.windowsCurrentControlSet, ctx.tools, ctx.signal);
       windows = collected.facts;
       applications = collected.applications;
       network = collected.network;
       notes.push(...collected.notes);
-      if (collected.usage) usage.set(primary.identity.root!, collected.usage);
       primary.identity.build = windows.build;
     } else if (primary.identity.type !== 'linux' && primary.identity.type !== 'windows') {
       notes.push(`Detailed facts are read for Linux and Windows guests; this one is ${primary.identity.type}.`);
