@@ -14,6 +14,15 @@ const electronOnlyInShell = {
   patterns: [{ group: ['electron/*'], message: 'Only electron/main and electron/preload may import electron.' }],
 };
 
+/** The engine has one XML reader (core/xml-read.ts); tests may read with another, as an independent reference. */
+const productImports = {
+  ...electronOnlyInShell,
+  paths: [
+    ...electronOnlyInShell.paths,
+    { name: 'fast-xml-parser', message: 'Read XML with electron/engine/core/xml-read.ts, the one reader for SOAP, OVF and libvirt.' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'bench/results/**', '**/*.cjs'] },
   js.configs.recommended,
@@ -24,7 +33,7 @@ export default tseslint.config(
       globals: { ...globals.node },
     },
     rules: {
-      'no-restricted-imports': ['error', electronOnlyInShell],
+      'no-restricted-imports': ['error', productImports],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
@@ -35,7 +44,12 @@ export default tseslint.config(
   {
     // The Electron shell is the one place that talks to Electron.
     files: ['electron/main/**', 'electron/preload/**'],
-    rules: { 'no-restricted-imports': 'off' },
+    rules: { 'no-restricted-imports': ['error', { ...productImports, paths: productImports.paths.filter((entry) => entry.name !== 'electron'), patterns: [] }] },
+  },
+  {
+    // Tests compare our readings with an independent XML reader's.
+    files: ['test/**', 'bench/**'],
+    rules: { 'no-restricted-imports': ['error', electronOnlyInShell] },
   },
   {
     // The renderer reaches the engine only through the contract in shared/.
@@ -45,7 +59,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          ...electronOnlyInShell,
+          ...productImports,
           patterns: [
             ...electronOnlyInShell.patterns,
             { group: ['**/electron/**', 'node:*'], message: 'The renderer talks to the engine through shared/ only.' },
@@ -61,7 +75,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          ...electronOnlyInShell,
+          ...productImports,
           patterns: [...electronOnlyInShell.patterns, { group: ['node:*', '**/electron/**', '**/renderer/**'], message: 'shared/ must stay platform-neutral.' }],
         },
       ],

@@ -1,8 +1,8 @@
 import { fail } from '../core/errors';
 import type { NicMetadata, VmDiskMetadata, VmMetadata } from '../../../shared/contract/models/vm';
 import { canonicalUuid, normaliseMac } from './vmx';
-import { attribute, childText, childrenNamed, descendantsNamed, firstChild, parseXml } from './xml';
-import type { XmlElement } from './xml';
+import { XmlParseError, attribute, child, children, descendants, parseXml } from '../core/xml-read';
+import type { XmlNode } from '../core/xml-read';
 
 /**
  * The OVF descriptor of an OVF folder or OVA: which files belong to the package, which disks they
@@ -43,7 +43,7 @@ export interface OvfDescriptor {
 }
 
 export const OVF_NS = 'http://schemas.dmtf.org/ovf/envelope/1';
-const OVF_ATTRS = [OVF_NS, null];
+const OVF_ATTRS = [OVF_NS, ''];
 /** Descriptors are tens of kilobytes; a multi-megabyte one is not an export. */
 const MAX_OVF_CHARS = 16 * 1024 * 1024;
 
@@ -53,15 +53,13 @@ const HINT = 'The .ovf file is the XML description of the exported VM. Export th
 
 export function parseOvf(xml: string, source?: string): OvfDescriptor {
   if (xml.length > MAX_OVF_CHARS) garbledOvf(source, `it is ${xml.length} characters long; OVF descriptors are far smaller`);
-  const parsed = parseXml(xml);
-  if ('problem' in parsed) return garbledOvf(source, parsed.problem.reason, parsed.problem.line);
-  const envelope = parsed.root;
-  if (envelope.local !== 'Envelope') garbledOvf(source, `its root element is <${envelope.local}>, not <Envelope>`);
+  const envelope = readXml(xml, source);
+  if (envelope.name !== 'Envelope') garbledOvf(source, `its root element is <${envelope.name}>, not <Envelope>`);
 
   const files = readFiles(envelope, source);
   const disks = readDisks(envelope, files, source);
 
-  const systems = descendantsNamed(envelope, 'VirtualSystem');
+  const systems = descendants(envelope, 'VirtualSystem');
   if (systems.length === 0) garbledOvf(source, 'it describes no VirtualSystem');
   if (systems.length > 1) {
     fail(
@@ -75,10 +73,10 @@ export function parseOvf(xml: string, source?: string): OvfDescriptor {
   return { files, disks, vm };
 }
 
-function readFiles(envelope: XmlElement, source: string | undefined): OvfFile[] {
-  const references = firstChild(envelope, 'References');
+function readFiles(envelope: XmlNode, source: string | undefined): OvfFile[] {
+  const references = child(envelope, 'References');
   const files: OvfFile[] = [];
-  for (const element of references ? childrenNamed(references, 'File') : []) {
+  for (const element of references ? children(references, 'File') : []) {
     const id = attribute(element, 'id', OVF_ATTRS);
     const href = attribute(element, 'href', OVF_ATTRS);
     if (!id || !href) garbledOvf(source, 'a File in References has no id or href');
@@ -117,10 +115,10 @@ function checkHref(href: string, source: string | undefined): void {
   }
 }
 
-function readDisks(envelope: XmlElement, files: OvfFile[], source: string | undefined): OvfDisk[] {
+function readDisks(envelope: XmlNode, files: OvfFile[], source: string | undefined): OvfDisk[] {
   const disks: OvfDisk[] = [];
-  for (const section of childrenNamed(envelope, 'DiskSection')) {
-    for (const element of childrenNamed(section, 'Disk')) {
+  for (const section of children(envelope, 'DiskSection')) {
+    for (const element of children(section, 'Disk')) {
       const diskId = attribute(element, 'diskId', OVF_ATTRS);
       if (!diskId) return garbledOvf(source, 'a Disk has no diskId');
       const fileRef = attribute(element, 'fileRef', OVF_ATTRS) || null;
@@ -151,10 +149,10 @@ interface Controller {
   bus: number;
 }
 
-function readVirtualSystem(system: XmlElement, files: OvfFile[], disks: OvfDisk[], source: string | undefined): VmMetadata {
-  const hardware = firstChild(system, 'VirtualHardwareSection');
+function readVirtualSystem(system: XmlNode, files: OvfFile[], disks: OvfDisk[], source: string | undefined): VmMetadata {
+  const hardware = child(system, 'VirtualHardwareSection');
   if (!hardware) return garbledOvf(source, 'its VirtualSystem has no VirtualHardwareSection');
-  const items = hardware.children.filter((child) => /Item$/.test(child.local));
+  const items = hardware.children.filter((child) => /Item$/.test(child.name));
 
   const controllers = new Map<string, Controller>();
   const busesSeen = new Map<string, number>();
@@ -207,8 +205,8 @@ function readVirtualSystem(system: XmlElement, files: OvfFile[], disks: OvfDisk[
   const config = vmwareConfig(hardware);
   const firmware = config.get('firmware')?.toLowerCase() === 'efi' ? 'uefi' : 'bios';
   const secureBootSetting = config.get('bootOptions.efiSecureBootEnabled') ?? config.get('uefi.secureBoot.enabled');
-  const os = firstChild(system, 'OperatingSystemSection');
-  const osType = os ? attribute(os, 'osType', ['http://www.vmware.com/schema/ovf', null]) : undefined;
+  const os = child(system, 'OperatingSystemSection');
+  const osType = os ? attribute(os, 'osType', ['http://www.vmware.com/schema/ovf', '']) : undefined;
   const osDescription = os ? childText(os, 'Description') : undefined;
   const name = childText(system, 'Name') || attribute(system, 'id', OVF_ATTRS) || undefined;
   const uuid = canonicalUuid(config.get('uuid.bios'));
@@ -231,7 +229,7 @@ function readVirtualSystem(system: XmlElement, files: OvfFile[], disks: OvfDisk[
 }
 
 /** IDE is 5, SCSI 6; SATA and NVMe share 20 ("other storage") and differ by subtype. */
-function controllerKind(item: XmlElement): Controller['kind'] | null {
+function controllerKind(item: XmlNode): Controller['kind'] | null {
   const resourceType = Number(childText(item, 'ResourceType'));
   const subtype = (childText(item, 'ResourceSubType') ?? '').toLowerCase();
   if (resourceType === RESOURCE.ide) return 'ide';
@@ -245,7 +243,7 @@ function controllerKind(item: XmlElement): Controller['kind'] | null {
 }
 
 function diskFromItem(
-  item: XmlElement,
+  item: XmlNode,
   isDisk: boolean,
   controllers: Map<string, Controller>,
   files: OvfFile[],
@@ -286,7 +284,7 @@ function diskFromItem(
   };
 }
 
-function nicFromItem(item: XmlElement, label: string): NicMetadata {
+function nicFromItem(item: XmlNode, label: string): NicMetadata {
   const config = configOf(item);
   const mac = normaliseMac(childText(item, 'Address'));
   const addressType = config.get('addressType')?.toLowerCase();
@@ -306,18 +304,18 @@ function nicFromItem(item: XmlElement, label: string): NicMetadata {
 }
 
 /** The vmw:Config and vmw:ExtraConfig key/value pairs directly under an element. */
-function configOf(element: XmlElement): Map<string, string> {
+function configOf(element: XmlNode): Map<string, string> {
   const settings = new Map<string, string>();
   for (const child of element.children) {
-    if (child.local !== 'Config' && child.local !== 'ExtraConfig') continue;
-    const key = attribute(child, 'key', ['http://www.vmware.com/schema/ovf', OVF_NS, null]);
-    const value = attribute(child, 'value', ['http://www.vmware.com/schema/ovf', OVF_NS, null]);
+    if (child.name !== 'Config' && child.name !== 'ExtraConfig') continue;
+    const key = attribute(child, 'key', ['http://www.vmware.com/schema/ovf', OVF_NS, '']);
+    const value = attribute(child, 'value', ['http://www.vmware.com/schema/ovf', OVF_NS, '']);
     if (key !== undefined && value !== undefined) settings.set(key, value);
   }
   return settings;
 }
 
-function vmwareConfig(hardware: XmlElement): Map<string, string> {
+function vmwareConfig(hardware: XmlNode): Map<string, string> {
   return configOf(hardware);
 }
 
@@ -359,6 +357,20 @@ function optionalPositive(value: string | undefined, what: string, source: strin
 
 function isTrue(value: string | undefined): boolean {
   return value !== undefined && ['true', '1', 'yes'].includes(value.trim().toLowerCase());
+}
+
+function readXml(xml: string, source: string | undefined): XmlNode {
+  try {
+    return parseXml(xml);
+  } catch (error) {
+    if (!(error instanceof XmlParseError)) throw error;
+    return garbledOvf(source, error.kind === 'refused' ? `it contains ${error.reason}` : `it is not well-formed XML (${error.reason})`, error.line);
+  }
+}
+
+/** The trimmed text of the first child with this local name. */
+function childText(element: XmlNode, name: string): string | undefined {
+  return child(element, name)?.text.trim();
 }
 
 function garbledOvf(source: string | undefined, problem: string, line?: number): never {

@@ -1,6 +1,7 @@
-import { XMLParser } from 'fast-xml-parser';
 import type { ParsedDomain } from '../../../shared/contract/models/libvirt';
 import { fail } from '../core/errors';
+import { XmlParseError, child, children, parseXml } from '../core/xml-read';
+import type { XmlNode } from '../core/xml-read';
 
 /**
  * Reads a domain XML (ours, or libvirt's expanded `dumpxml` of any domain) into the facts we use:
@@ -8,125 +9,94 @@ import { fail } from '../core/errors';
  * (--nvram), and enough of the rest to check that what libvirt stored is what we asked for.
  * Unknown elements are ignored; libvirt adds many (addresses, controllers, aliases).
  */
-
-type Node = Record<string, unknown>;
-
-/** Elements that may repeat in a domain document: always read as lists. */
-const REPEATING = new Set(['disk', 'interface', 'serial', 'console', 'channel', 'graphics', 'rng', 'memballoon', 'controller', 'timer', 'listen', 'boot']);
-
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  isArray: (name) => REPEATING.has(name),
-});
-
 export function parseDomainXml(xml: string): ParsedDomain {
-  let doc: Node;
+  let domain: XmlNode;
   try {
-    doc = parser.parse(xml) as Node;
+    domain = parseXml(xml);
   } catch (error) {
-    return fail('LIBVIRT_XML_INVALID', `The domain XML could not be read: ${(error as Error).message}`, 'This is unexpected: report it with the XML.');
+    if (!(error instanceof XmlParseError)) throw error;
+    return fail('LIBVIRT_XML_INVALID', `The domain XML could not be read: ${error.message}.`, 'This is unexpected: report it with the XML.');
   }
-  const domain = obj(doc.domain);
-  if (!domain) return fail('LIBVIRT_XML_INVALID', 'The document is not a libvirt domain (no <domain> element).', 'Check that the file is a domain XML.');
+  if (domain.name !== 'domain') return fail('LIBVIRT_XML_INVALID', `The document is not a libvirt domain (its root is <${domain.name}>, not <domain>).`, 'Check that the file is a domain XML.');
 
-  const os = obj(domain.os) ?? {};
-  const osType = obj(os.type) ?? {};
-  const machine = attr(osType, 'machine');
-  const loader = obj(os.loader);
-  const nvram = obj(os.nvram);
-  const devices = obj(domain.devices) ?? {};
-  const cpu = obj(domain.cpu);
-  const topology = obj(cpu?.topology);
+  const os = child(domain, 'os');
+  const machine = attr(child(os, 'type'), 'machine');
+  const loader = child(os, 'loader');
+  const nvram = child(os, 'nvram');
+  const devices = child(domain, 'devices');
+  const cpu = child(domain, 'cpu');
+  const topology = child(cpu, 'topology');
 
-  const firmwareAttr = attr(os, 'firmware');
-  const isUefi = firmwareAttr === 'efi' || (loader !== undefined && attr(loader, 'type') === 'pflash');
-  const secureFeature = list(obj(os.firmware)?.feature).some((f) => attr(f, 'name') === 'secure-boot' && attr(f, 'enabled') === 'yes');
-  const name = text(domain.name);
+  const isUefi = attr(os, 'firmware') === 'efi' || attr(loader, 'type') === 'pflash';
+  const secureFeature = children(child(os, 'firmware'), 'feature').some((f) => attr(f, 'name') === 'secure-boot' && attr(f, 'enabled') === 'yes');
+  const name = text(child(domain, 'name'));
   if (!name) return fail('LIBVIRT_XML_INVALID', 'The domain XML has no name.', 'Check that the file is a domain XML.');
 
   const parsed: ParsedDomain = {
     name,
     type: attr(domain, 'type') ?? 'unknown',
     machineFamily: machineFamily(machine),
-    memoryMiB: toMiB(obj(domain.memory)),
-    vcpus: { count: int(text(domain.vcpu)) ?? 1 },
+    memoryMiB: toMiB(child(domain, 'memory')),
+    vcpus: { count: int(text(child(domain, 'vcpu'))) ?? 1 },
     firmware: {
       type: isUefi ? 'uefi' : 'bios',
-      secureBoot: (loader !== undefined && attr(loader, 'secure') === 'yes') || secureFeature,
-      useSerial: list(os.bios).some((b) => attr(b, 'useserial') === 'yes'),
+      secureBoot: attr(loader, 'secure') === 'yes' || secureFeature,
+      useSerial: children(os, 'bios').some((b) => attr(b, 'useserial') === 'yes'),
     },
-    disks: list(devices.disk).map((disk) => {
-      const source = obj(disk.source);
-      const target = obj(disk.target);
-      const driver = obj(disk.driver);
-      const boot = list(disk.boot)[0];
-      const order = boot ? int(attr(boot, 'order')) : undefined;
+    disks: children(devices, 'disk').map((disk) => {
+      const source = child(disk, 'source');
+      const target = child(disk, 'target');
+      const order = int(attr(child(disk, 'boot'), 'order'));
       return {
         device: attr(disk, 'device') ?? 'disk',
-        ...defined('path', source ? (attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name')) : undefined),
-        ...defined('format', driver ? attr(driver, 'type') : undefined),
-        ...defined('bus', target ? attr(target, 'bus') : undefined),
-        ...defined('target', target ? attr(target, 'dev') : undefined),
+        ...defined('path', attr(source, 'file') ?? attr(source, 'dev') ?? attr(source, 'name')),
+        ...defined('format', attr(child(disk, 'driver'), 'type')),
+        ...defined('bus', attr(target, 'bus')),
+        ...defined('target', attr(target, 'dev')),
         ...defined('bootOrder', order),
-        readonly: 'readonly' in disk,
+        readonly: child(disk, 'readonly') !== undefined,
       };
     }),
-    nics: list(devices.interface).map((nic) => {
-      const source = obj(nic.source);
-      const sourceType = attr(nic, 'type') ?? 'unknown';
-      const sourceName = source ? (attr(source, 'network') ?? attr(source, 'bridge') ?? attr(source, 'dev')) : undefined;
-      const mac = obj(nic.mac);
-      const model = obj(nic.model);
-      const link = obj(nic.link);
+    nics: children(devices, 'interface').map((nic) => {
+      const source = child(nic, 'source');
       return {
-        sourceType,
-        ...defined('source', sourceName),
-        ...defined('mac', mac ? attr(mac, 'address')?.toLowerCase() : undefined),
-        ...defined('model', model ? attr(model, 'type') : undefined),
-        linkUp: !(link && attr(link, 'state') === 'down'),
+        sourceType: attr(nic, 'type') ?? 'unknown',
+        ...defined('source', attr(source, 'network') ?? attr(source, 'bridge') ?? attr(source, 'dev')),
+        ...defined('mac', attr(child(nic, 'mac'), 'address')?.toLowerCase()),
+        ...defined('model', attr(child(nic, 'model'), 'type')),
+        linkUp: attr(child(nic, 'link'), 'state') !== 'down',
       };
     }),
-    serial: list(devices.serial).map((s) => {
-      const source = obj(s.source);
-      return { type: attr(s, 'type') ?? 'unknown', ...defined('path', source ? attr(source, 'path') : undefined) };
-    }),
-    graphics: list(devices.graphics).map((g) => {
-      const listen = list(g.listen)[0];
+    serial: children(devices, 'serial').map((s) => ({ type: attr(s, 'type') ?? 'unknown', ...defined('path', attr(child(s, 'source'), 'path')) })),
+    graphics: children(devices, 'graphics').map((g) => {
       const port = int(attr(g, 'port'));
       return {
         type: attr(g, 'type') ?? 'unknown',
-        ...defined('listen', attr(g, 'listen') ?? (listen ? attr(listen, 'address') : undefined)),
+        ...defined('listen', attr(g, 'listen') ?? attr(child(g, 'listen'), 'address')),
         ...defined('port', port !== undefined && port > 0 ? port : undefined),
       };
     }),
-    guestAgent: list(devices.channel).some((c) => attr(obj(c.target) ?? {}, 'name') === 'org.qemu.guest_agent.0'),
-    rng: list(devices.rng).length > 0,
-    memballoon: list(devices.memballoon).some((m) => attr(m, 'model') !== 'none'),
+    guestAgent: children(devices, 'channel').some((c) => attr(child(c, 'target'), 'name') === 'org.qemu.guest_agent.0'),
+    rng: children(devices, 'rng').length > 0,
+    memballoon: children(devices, 'memballoon').some((m) => attr(m, 'model') !== 'none'),
   };
-  assign(parsed, 'uuid', text(domain.uuid));
-  assign(parsed, 'title', text(domain.title));
-  assign(parsed, 'description', text(domain.description));
+  assign(parsed, 'uuid', text(child(domain, 'uuid')));
+  assign(parsed, 'title', text(child(domain, 'title')));
+  assign(parsed, 'description', text(child(domain, 'description')));
   assign(parsed, 'machine', machine);
-  assign(parsed, 'cpuMode', cpu ? attr(cpu, 'mode') : undefined);
+  assign(parsed, 'cpuMode', attr(cpu, 'mode'));
   if (topology) {
     assign(parsed.vcpus, 'sockets', int(attr(topology, 'sockets')));
     assign(parsed.vcpus, 'cores', int(attr(topology, 'cores')));
     assign(parsed.vcpus, 'threads', int(attr(topology, 'threads')));
   }
-  if (loader) assign(parsed.firmware, 'loader', text(loader));
-  if (nvram) {
-    assign(parsed.firmware, 'nvram', text(nvram));
-    assign(parsed.firmware, 'nvramTemplate', attr(nvram, 'template'));
-  }
-  assign(parsed, 'clock', attr(obj(domain.clock) ?? {}, 'offset'));
-  assign(parsed, 'onPoweroff', text(domain.on_poweroff));
-  assign(parsed, 'onReboot', text(domain.on_reboot));
-  assign(parsed, 'onCrash', text(domain.on_crash));
+  assign(parsed.firmware, 'loader', text(loader));
+  assign(parsed.firmware, 'nvram', text(nvram));
+  assign(parsed.firmware, 'nvramTemplate', attr(nvram, 'template'));
+  assign(parsed, 'clock', attr(child(domain, 'clock'), 'offset'));
+  assign(parsed, 'onPoweroff', text(child(domain, 'on_poweroff')));
+  assign(parsed, 'onReboot', text(child(domain, 'on_reboot')));
+  assign(parsed, 'onCrash', text(child(domain, 'on_crash')));
   return parsed;
 }
 
@@ -156,7 +126,7 @@ const UNIT_TO_KIB: Record<string, number> = {
 };
 
 /** libvirt's default memory unit is KiB; dumpxml always writes KiB. */
-export function toMiB(node: Node | undefined): number {
+export function toMiB(node: XmlNode | undefined): number {
   if (!node) return 0;
   const value = Number(text(node) ?? '0');
   const unit = (attr(node, 'unit') ?? 'KiB').toLowerCase();
@@ -164,32 +134,15 @@ export function toMiB(node: Node | undefined): number {
   return Math.round((kib / 1024) * 1000) / 1000;
 }
 
-function obj(value: unknown): Node | undefined {
-  if (Array.isArray(value)) return obj(value[0]);
-  if (value !== null && typeof value === 'object') return value as Node;
-  // <acpi/> parses as '' and <name>x</name> as 'x': give elements with only text a node shape.
-  if (typeof value === 'string') return { '#text': value };
-  return undefined;
+/** libvirt's attributes are unprefixed: by local name. */
+function attr(node: XmlNode | undefined, name: string): string | undefined {
+  return node?.attrs[name];
 }
 
-function list(value: unknown): Node[] {
-  if (value === undefined || value === null) return [];
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item) => obj(item) ?? {});
-}
-
-function attr(node: Node, name: string): string | undefined {
-  const value = node[`@${name}`];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function text(value: unknown): string | undefined {
-  const node = obj(value);
-  if (!node) return undefined;
-  const t = node['#text'];
-  if (typeof t === 'string') return t.trim() === '' ? undefined : t.trim();
-  if (typeof t === 'number') return String(t);
-  return undefined;
+/** An element's trimmed text; undefined when absent or blank. */
+function text(node: XmlNode | undefined): string | undefined {
+  const value = node?.text.trim();
+  return value === undefined || value === '' ? undefined : value;
 }
 
 function int(value: string | undefined): number | undefined {

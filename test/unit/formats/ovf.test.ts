@@ -177,7 +177,7 @@ describe('parseOvf refuses hostile and garbled descriptors', () => {
     { name: 'capacity units that are not bytes', xml: minimalOvf({ units: 'furlongs' }), line: undefined, says: /"furlongs"/ },
     { name: 'a memory item without a quantity', xml: minimalOvf({ memoryQuantity: '' }), line: undefined, says: /memory size is missing/ },
     // Found by the fuzzer (test/unit/fuzz): the validator passed these, the parser threw.
-    { name: 'fuzz: a processing instruction named with a quote', xml: `<?'xml version="1.0"?><Envelope/>`, line: undefined, says: /not well-formed XML \(Pi Tag is not closed/ },
+    { name: 'fuzz: a processing instruction named with a quote', xml: `<?'xml version="1.0"?><Envelope/>`, line: undefined, says: /not well-formed XML \(a processing instruction without a valid name/ },
     { name: 'fuzz: a quoted processing instruction after the root', xml: `<Envelope/><?'?>`, line: undefined, says: /not well-formed XML/ },
   ])('$name', ({ xml, line, says }) => {
     const error = failureOf(() => parseOvf(xml, 'vm.ovf'));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DomainSpecInput } from '../../../shared/contract/models/libvirt';
 import { createDomainXml, diskTargets, driveLetters } from '../../../electron/engine/libvirt/domain-xml-create';
+import { parseXml } from '../../../electron/engine/core/xml-read';
 import { machineFamily, parseDomainXml, toMiB } from '../../../electron/engine/libvirt/domain-xml-parse';
 import { EngineFailure } from '../../../electron/engine/core/errors';
 
@@ -273,10 +274,10 @@ describe('parseDomainXml', () => {
   ] as const)('machine %s is in the %s family', (machine, family) => expect(machineFamily(machine)).toBe(family));
 
   it.each([
-    [{ '#text': '4194304' }, 4096],
-    [{ '#text': '4194304', '@unit': 'KiB' }, 4096],
-    [{ '#text': '2', '@unit': 'GiB' }, 2048],
-    [{ '#text': '512', '@unit': 'M' }, 512],
-    [{ '#text': '1073741824', '@unit': 'bytes' }, 1024],
-  ])('memory %j is %i MiB', (node, mib) => expect(toMiB(node)).toBe(mib));
+    ['<memory>4194304</memory>', 4096],
+    ["<memory unit='KiB'>4194304</memory>", 4096],
+    ["<memory unit='GiB'>2</memory>", 2048],
+    ["<memory unit='M'>512</memory>", 512],
+    ["<memory unit='bytes'>1073741824</memory>", 1024],
+  ])('memory %s is %i MiB', (xml, mib) => expect(toMiB(parseXml(xml))).toBe(mib));
 });
