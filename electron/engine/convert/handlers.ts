@@ -10,10 +10,12 @@ type ConvertHandlers = Pick<ApiHandlers, 'source.plan' | 'convert.preview' | 'co
 export function convertHandlers(deps: EngineDeps): ConvertHandlers {
   const { tools, jobs, isRoot, elevate, version } = deps;
   return {
-    'source.plan': ({ path }) => planSource(path, { tools }),
-    'convert.preview': async ({ source, options }) => {
+    // Planning runs qemu-img on every disk (and a backing file on a stalled share can hold it
+    // for ever): the call's signal kills those tools when the page or dialog that asked goes away.
+    'source.plan': ({ path }, call) => planSource(path, { tools, signal: call?.signal }),
+    'convert.preview': async ({ source, options }, call) => {
       const resolved = resolveOptions(options);
-      const plan = await planSource(source, { tools });
+      const plan = await planSource(source, { tools, signal: call?.signal });
       return previewConversion(plan, resolved, { canElevate: !isRoot && elevate !== undefined });
     },
     'convert.start': async ({ source, options }) => ({

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -16,17 +17,25 @@ export async function statSource(path: string): Promise<Stats> {
   }
 }
 
-/** Reads up to `length` bytes at `position` (fewer at end of file). */
+/**
+ * Reads up to `length` bytes at `position` (fewer at end of file) of a regular file.
+ *
+ * Opened non-blocking and checked after opening: a named pipe among a VM's files (an extent, a
+ * .vmx, a manifest) would otherwise block the open until a writer appears, which may be never,
+ * and no cancellation reaches a read stuck in the thread pool. O_NONBLOCK changes nothing for
+ * regular files.
+ */
 export async function readRange(path: string, position: number, length: number): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const errno = (error as NodeJS.ErrnoException).code;
     if (errno === 'EACCES' || errno === 'EPERM') fail('SOURCE_UNREADABLE', `${path} cannot be read: permission denied.`, 'Give your user read access to it.', { path });
     throw new EngineFailure(fromErrno(error as NodeJS.ErrnoException, path));
   }
   try {
+    if (!(await handle.stat()).isFile()) fail('SOURCE_NOT_A_DISK', `${path} is not a regular file.`, 'Copy the VM\u2019s files as plain files (not pipes or devices) and try again.', { path });
     const buffer = Buffer.alloc(length);
     const { bytesRead } = await handle.read(buffer, 0, length, position);
     return buffer.subarray(0, bytesRead);

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { DiskLocator, ManifestCheck, SourceDisk, SourceKind, SourcePlan } from '../../../shared/contract/models/source';
 import type { VmMetadata } from '../../../shared/contract/models/vm';
@@ -10,7 +10,7 @@ import { parseVmx, vmxToMetadata } from '../formats/vmx';
 import { VMX_DISK_OUTSIDE_FOLDER } from './error-codes';
 import { allocatedBytes, readRange, resolveInside, statSource } from './files';
 import { planOva } from './ova';
-import { probeDisk } from './probe';
+import { checkpoint, probeDisk } from './probe';
 import type { IntakeDeps } from './probe';
 
 export type { IntakeDeps } from './probe';
@@ -25,13 +25,23 @@ const MAX_TEXT_DESCRIPTOR = 16 * 1024 * 1024;
  * The intake: whatever the user dropped (a VMDK, a VMX, an OVF, an OVA, a plain image or a
  * folder holding one of those), recognise it, check every file it needs, and probe each disk
  * with qemu-img. Nothing is written anywhere; the source is only read.
+ *
+ * `deps.signal` stops it: the qemu-img runs are killed through the tool runner, and the reads
+ * of the engine's own (each small and bounded) are not followed by another once it is aborted.
+ * An aborted plan always rejects with CANCELLED, never with a plan nobody asked for any more.
  */
 export async function planSource(input: string, deps: IntakeDeps): Promise<SourcePlan> {
-  const path = resolve(input);
+  const plan = await planPath(resolve(input), deps);
+  checkpoint(deps);
+  return plan;
+}
+
+async function planPath(path: string, deps: IntakeDeps): Promise<SourcePlan> {
   const stats = await statSource(path);
   if (stats.isDirectory()) return planFolder(path, deps);
   if (!stats.isFile()) fail('SOURCE_NOT_A_DISK', `${path} is not a regular file.`, 'Choose a .vmdk, .vmx, .ovf or .ova file, or a folder holding a VM.', { path });
   const kind = await sniff(path);
+  checkpoint(deps);
   switch (kind) {
     case 'vmx':
       return planVmx(path, path, deps);
@@ -67,6 +77,7 @@ async function sniff(path: string): Promise<FileKind> {
 
 async function planFolder(folder: string, deps: IntakeDeps): Promise<SourcePlan> {
   const names = (await readdir(folder)).sort();
+  checkpoint(deps);
   const withExt = (e: string): string[] => names.filter((n) => n.toLowerCase().endsWith(e)).map((n) => join(folder, n));
   const pickOne = (files: string[], what: string): string => {
     if (files.length > 1) {
@@ -80,7 +91,7 @@ async function planFolder(folder: string, deps: IntakeDeps): Promise<SourcePlan>
   if (ovf.length) return planOvfFile(folder, pickOne(ovf, '.ovf'), deps, 'folder');
   const ova = withExt('.ova');
   if (ova.length) return planOva(folder, pickOne(ova, '.ova'), deps, 'folder');
-  const tops = await topLevelDisks(withExt('.vmdk'));
+  const tops = await topLevelDisks(withExt('.vmdk'), deps);
   if (tops.length) {
     return planDisks('folder', folder, tops[0]!, tops, { nics: [], disks: [], origin: 'none', name: basename(folder) }, deps);
   }
@@ -88,10 +99,11 @@ async function planFolder(folder: string, deps: IntakeDeps): Promise<SourcePlan>
 }
 
 /** The VMDKs of a folder that are disks in their own right, not extents or parents of others. */
-async function topLevelDisks(vmdks: string[]): Promise<string[]> {
+async function topLevelDisks(vmdks: string[], deps: IntakeDeps): Promise<string[]> {
   const referenced = new Set<string>();
   const usable: string[] = [];
   for (const file of vmdks) {
+    checkpoint(deps);
     try {
       const chain = await planVmdkChain(file);
       usable.push(file);
@@ -111,6 +123,7 @@ async function topLevelDisks(vmdks: string[]): Promise<string[]> {
 
 async function planVmx(input: string, vmxPath: string, deps: IntakeDeps, kind: SourceKind = 'vmx'): Promise<SourcePlan> {
   const text = await readSmallText(vmxPath);
+  checkpoint(deps);
   const vm = vmxToMetadata(parseVmx(text, vmxPath));
   const folder = dirname(vmxPath);
   const warnings: string[] = [];
@@ -143,9 +156,11 @@ async function planVmx(input: string, vmxPath: string, deps: IntakeDeps, kind: S
 
 async function planOvfFile(input: string, ovfPath: string, deps: IntakeDeps, kind: SourceKind = 'ovf'): Promise<SourcePlan> {
   const ovf = parseOvf(await readSmallText(ovfPath), ovfPath);
+  checkpoint(deps);
   const folder = dirname(ovfPath);
   const diskPaths = await ovfDiskFiles(ovf, folder, ovfPath);
   const manifest = await sidecarManifest(ovfPath, folder);
+  checkpoint(deps);
   return planDisks(kind, input, ovfPath, diskPaths, { ...ovf.vm, origin: 'ovf' }, deps, [], manifest);
 }
 
@@ -171,7 +186,7 @@ async function sidecarManifest(ovfPath: string, folder: string): Promise<Manifes
   const mfPath = ovfPath.replace(/\.ovf$/i, '') + '.mf';
   let text: string;
   try {
-    text = await readFile(mfPath, 'utf8');
+    text = await readSmallText(mfPath);
   } catch {
     return [];
   }
@@ -182,6 +197,7 @@ async function planImage(path: string, deps: IntakeDeps): Promise<SourcePlan> {
   const head = await readRange(path, 0, 4);
   const format = head.equals(QCOW2_MAGIC) ? 'qcow2' : 'raw';
   const stats = await statSource(path);
+  checkpoint(deps);
   const { chain: [info], requiredBytes } = await probeDisk(deps, { type: 'file', path }, format, path);
   const disk: SourceDisk = {
     id: 'disk1',
@@ -212,7 +228,9 @@ async function planDisks(
 ): Promise<SourcePlan> {
   const disks: SourceDisk[] = [];
   for (const [i, diskPath] of diskPaths.entries()) {
+    checkpoint(deps);
     const chain = await planVmdkChain(diskPath);
+    checkpoint(deps);
     const locator: DiskLocator = { type: 'file', path: diskPath };
     const { chain: infos, requiredBytes } = await probeDisk(deps, locator, 'vmdk', diskPath);
     const top = infos[0]!;
@@ -237,7 +255,8 @@ async function planDisks(
 async function readSmallText(path: string): Promise<string> {
   const stats = await statSource(path);
   if (stats.size > MAX_TEXT_DESCRIPTOR) fail('SOURCE_NOT_A_DISK', `${basename(path)} is too large to be a VM description (${stats.size} bytes).`, 'Choose the VM\u2019s .vmx or .ovf file.', { path });
-  return readFile(path, 'utf8');
+  // Through readRange, which refuses a named pipe instead of waiting on it for ever.
+  return (await readRange(path, 0, stats.size)).toString('utf8');
 }
 
 function stripVmdkSuffix(name: string): string {

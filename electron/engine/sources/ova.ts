@@ -6,8 +6,8 @@ import { parseOvf } from '../formats/ovf';
 import { checkEntrySafety, listTar } from '../formats/tar';
 import type { TarEntry } from '../formats/tar';
 import { classifyVmdkHead } from '../formats/vmdk-descriptor';
-import { readRange } from './files';
-import { probeDisk } from './probe';
+import { readRange, statSource } from './files';
+import { checkpoint, probeDisk } from './probe';
 import type { IntakeDeps } from './probe';
 
 /** The OVF and manifest inside an OVA are small; refuse absurd sizes rather than buffer them. */
@@ -20,6 +20,9 @@ const MAX_OVF_BYTES = 16 * 1024 * 1024;
  * byte ranges.
  */
 export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, kind: SourceKind = 'ova'): Promise<SourcePlan> {
+  // Picked from a folder by its name only: a named pipe called x.ova would hold the tar reader's
+  // open for ever, out of any cancellation's reach.
+  if (!(await statSource(ovaPath)).isFile()) fail('SOURCE_NOT_A_DISK', `${ovaPath} is not a regular file.`, 'Choose a .vmdk, .vmx, .ovf or .ova file, or a folder holding a VM.', { path: ovaPath });
   const entries = await listTar(ovaPath, deps.signal ? { signal: deps.signal } : undefined);
   for (const entry of entries) checkEntrySafety(entry);
   const files = entries.filter((e) => e.type === 'file');
@@ -47,6 +50,7 @@ export async function planOva(input: string, ovaPath: string, deps: IntakeDeps, 
     if (kindOfDisk.kind !== 'sparse') {
       fail('SOURCE_UNSUPPORTED', `${file.href} inside ${basename(ovaPath)} is not a single-file VMDK.`, 'OVAs carry streamOptimized VMDKs; re-export the VM with a standard tool (ovftool, vSphere).', { path: ovaPath });
     }
+    checkpoint(deps);
     const locator = { type: 'tar-member' as const, archive: ovaPath, member: entry.name, offset: entry.dataOffset, size: entry.size, format: 'vmdk' };
     const {
       chain: [info],

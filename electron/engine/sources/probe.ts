@@ -1,13 +1,19 @@
 import { basename } from 'node:path';
 import type { DiskLocator } from '../../../shared/contract/models/source';
-import { EngineFailure, fail } from '../core/errors';
+import { EngineFailure, fail, throwIfAborted } from '../core/errors';
 import type { ToolRunner } from '../core/tool-runner';
 import { imageInfo, measure, sourceArgs } from '../disk/qemu-img';
 import type { QemuImgInfo } from '../formats/qemu-img';
 
 export interface IntakeDeps {
   tools: ToolRunner;
+  /** The caller gave up (a cancelled call or job): tools are killed, no further read starts. */
   signal?: AbortSignal;
+}
+
+/** Throws CANCELLED once the caller has given up; called between the intake's own reads. */
+export function checkpoint(deps: IntakeDeps): void {
+  if (deps.signal) throwIfAborted(deps.signal);
 }
 
 /** What qemu-img says when a disk's metadata points beyond the end of a file. */
