@@ -76,14 +76,27 @@ export function filesystemName(report: InspectionReport, fs: Filesystem): string
   return letter ? `${short} (${letter}:)` : fs.mountpoint ? `${short} on ${fs.mountpoint}` : short;
 }
 
-/** A file system's identity as label/value rows, leaving out what is unknown (its space is in the usage bars: bytesText, inodeText). */
+/**
+ * A file system's identity as label/value rows, leaving out what is unknown (its space is in the
+ * usage bars: bytesText, inodeText). A ZFS member adds its pool, whose datasets are said to be
+ * unknown with the reason (never an empty list): the viewer and the export both print these rows.
+ */
 export function filesystemFacts(fs: Filesystem): FactRow[] {
+  const zfs = fs.details?.zfs;
   const rows: Array<[string, string | null]> = [
     ['Type', `${fs.type}${fs.version ? ` ${fs.version}` : ''}${fs.encrypted ? ' (encrypted)' : ''}`],
-    ['Label', fs.label],
-    ['UUID', fs.uuid],
+    ['Label', zfs ? null : fs.label],
+    ['UUID', zfs ? null : fs.uuid],
     ['Mountpoint', fs.mountpoint],
   ];
+  if (zfs) {
+    rows.push(
+      ['ZFS pool', zfs.pool ?? 'unknown (the vdev label was not read)'],
+      ['Pool GUID', zfs.poolGuid],
+      ['Vdev GUID', zfs.vdevGuid],
+      ['Datasets', zfs.datasets === 'unknown' ? `unknown: ${zfs.datasetsReason ?? 'not read'}` : zfs.datasets.join(', ') || 'none'],
+    );
+  }
   return rows.filter((r): r is [string, string] => r[1] !== null && r[1] !== '');
 }
 
@@ -195,8 +208,11 @@ export function attributeRows(fs: Filesystem): Array<{ immutable: boolean; cells
 export function ntfsFacts(fs: Filesystem): FactRow[] {
   const n = fs.details?.ntfs;
   if (!n) return [];
-  return [
+  const rows: FactRow[] = [
     ['Dirty flag', yesNo(n.dirty, 'set: Windows will run chkdsk at the next boot', 'clear')],
     ['Hibernated', yesNo(n.hibernated, 'yes: hiberfil.sys holds a hibernated system or Fast Startup image; writing would lose it', 'no')],
   ];
+  // Absent from reports made before it was read: no row rather than "unknown".
+  if (n.uncleanUnmount !== undefined) rows.push(['Unmounted cleanly', yesNo(n.uncleanUnmount === null ? null : !n.uncleanUnmount, 'yes', 'no: its journal is still open (Fast Startup or a crash); ntfs-3g will not write it')]);
+  return rows;
 }

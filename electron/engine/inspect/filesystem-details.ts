@@ -42,13 +42,20 @@ const PRE_MARK = '@@h2k-fs';
 /**
  * One shell command (guestfish `debug sh`, in the appliance) printing, before anything is
  * mounted: each disk's physical sector size, then for every ext, XFS and NTFS file system blkid
- * finds (LVM volumes included) its tool's own report. Markers separate the parts.
+ * finds (LVM volumes included) its tool's own report, and blkid's reading of each ZFS member's
+ * vdev label (there is no ZFS tool in the appliance). Markers separate the parts.
+ *
+ * NTFS: ntfs-3g.probe --readwrite says whether ntfs-3g would write it (14 hibernated, 15 not
+ * cleanly unmounted); the dirty flag is not among its refusals (measured: a volume ntfsresize
+ * left dirty probes 0), so ntfsinfo reads it from $Volume. -f: without it ntfsinfo refuses a dirty
+ * volume; it opens read-only either way.
  */
 export const PRE_MOUNT_SCRIPT = [
   `for f in /sys/block/*/queue/physical_block_size; do d=\${f#/sys/block/}; echo "${PRE_MARK} pbsz /dev/\${d%%/*} $(cat $f)"; done`,
   `for t in ext2 ext3 ext4; do for d in $(blkid -t TYPE=$t -o device 2>/dev/null); do echo "${PRE_MARK} ext $d"; tune2fs -l $d 2>&1; done; done`,
   `for d in $(blkid -t TYPE=xfs -o device 2>/dev/null); do echo "${PRE_MARK} xfs $d"; xfs_info $d 2>&1; echo "${PRE_MARK} xfslog $d"; xfs_logprint -t $d 2>&1 | grep -m1 tail:; done`,
-  `for d in $(blkid -t TYPE=ntfs -o device 2>/dev/null); do ntfs-3g.probe --readwrite $d >/dev/null 2>&1; echo "${PRE_MARK} ntfs $d $?"; done`,
+  `for d in $(blkid -t TYPE=ntfs -o device 2>/dev/null); do ntfs-3g.probe --readwrite $d >/dev/null 2>&1; echo "${PRE_MARK} ntfs $d $?"; echo "${PRE_MARK} ntfsinfo $d"; ntfsinfo -f -m $d 2>/dev/null | grep -m1 "Volume Flags:"; done`,
+  `for d in $(blkid -t TYPE=zfs_member -o device 2>/dev/null); do echo "${PRE_MARK} zfs $d"; blkid -p -o export $d 2>&1; done`,
   'true',
 ].join('\n');
 
@@ -63,6 +70,10 @@ export interface PreMountReads {
   xfs: Map<string, NonNullable<FilesystemDetails['xfs']>>;
   /** ntfs-3g.probe --readwrite exit status by device. */
   ntfsProbe: Map<string, number>;
+  /** The NTFS dirty flag from ntfsinfo's "Volume Flags:" line, by device. */
+  ntfsDirty: Map<string, boolean>;
+  /** `blkid -p -o export` of each ZFS member. */
+  zfs: Map<string, NonNullable<FilesystemDetails['zfs']>>;
 }
 
 /**
@@ -78,7 +89,7 @@ export function lvmName(device: string): string {
 }
 
 export function parsePreMount(output: string): PreMountReads {
-  const out: PreMountReads = { physicalSectorSize: new Map(), ext: new Map(), xfs: new Map(), ntfsProbe: new Map() };
+  const out: PreMountReads = { physicalSectorSize: new Map(), ext: new Map(), xfs: new Map(), ntfsProbe: new Map(), ntfsDirty: new Map(), zfs: new Map() };
   const sections: Array<{ kind: string; device: string; rest: string; lines: string[] }> = [];
   for (const line of output.split('\n')) {
     if (line.startsWith(`${PRE_MARK} `)) {
@@ -102,6 +113,12 @@ export function parsePreMount(output: string): PreMountReads {
     } else if (s.kind === 'ntfs') {
       const n = parseInteger(s.rest);
       if (n !== null) out.ntfsProbe.set(s.device, n);
+    } else if (s.kind === 'ntfsinfo') {
+      const dirty = parseNtfsVolumeFlags(s.lines.join('\n'));
+      if (dirty !== null) out.ntfsDirty.set(s.device, dirty);
+    } else if (s.kind === 'zfs') {
+      const zfs = zfsFromBlkid(s.lines.join('\n'));
+      if (zfs) out.zfs.set(s.device, zfs);
     }
   }
   return out;
@@ -154,13 +171,38 @@ export function parseXfsLogState(text: string): boolean | null {
 }
 
 /**
- * ntfs-3g.probe --readwrite exit status (ntfs-3g's probe man page): 0 writable, 14 hibernated
- * (or Windows Fast Startup), 15 unclean journal (needs chkdsk or a clean Windows shutdown).
+ * ntfs-3g.probe --readwrite exit status (ntfs-3g.probe(8)): 0 mountable, 14 hibernated (hiberfil.sys
+ * starts "hibr"/"HIBR": hibernation or Windows Fast Startup), 15 not cleanly unmounted ($LogFile
+ * still open: Fast Startup on a data volume, or a crash). The dirty flag comes from ntfsinfo
+ * (`dirtyFlag`): the probe does not refuse it. Other codes (12 not NTFS, 13 inconsistent...) say
+ * nothing about either.
  */
-export function ntfsFromProbe(code: number | undefined, hibernatedFromWindows: boolean | null): NonNullable<FilesystemDetails['ntfs']> {
-  const hibernated = hibernatedFromWindows ?? (code === undefined ? null : code === 14 ? true : code === 0 || code === 15 ? false : null);
-  const dirty = code === undefined ? null : code === 15 ? true : code === 0 ? false : null;
-  return { dirty, hibernated };
+export function ntfsFromProbe(code: number | undefined, hibernatedFromWindows: boolean | null, dirtyFlag: boolean | null = null): NonNullable<FilesystemDetails['ntfs']> {
+  const known = code === 0 || code === 14 || code === 15;
+  const hibernated = hibernatedFromWindows ?? (known ? code === 14 : null);
+  // A hibernated volume probes 14 before its $LogFile is looked at: unknown then.
+  const uncleanUnmount = code === 15 ? true : code === 0 ? false : null;
+  return { dirty: dirtyFlag, hibernated, uncleanUnmount };
+}
+
+/** ntfsinfo -m's "Volume Flags: 0x0001 DIRTY" line: bit 0 (VOLUME_IS_DIRTY) of $Volume's flags. */
+export function parseNtfsVolumeFlags(text: string): boolean | null {
+  const m = /Volume Flags:\s*0x([0-9a-f]+)/i.exec(text);
+  return m ? (parseInt(m[1]!, 16) & 1) === 1 : null;
+}
+
+export const ZFS_DATASETS_REASON = 'the appliance cannot read ZFS; datasets are listed only when the pool can be imported';
+
+/** `blkid -p -o export DEVICE` of a ZFS member: the pool named in its vdev label (null when blkid says it is not one). */
+export function zfsFromBlkid(text: string): NonNullable<FilesystemDetails['zfs']> | null {
+  const tags = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) tags.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
+  }
+  if (tags.get('TYPE') !== 'zfs_member') return null;
+  const tag = (key: string): string | null => tags.get(key) || null;
+  return { pool: tag('LABEL'), poolGuid: tag('UUID'), vdevGuid: tag('UUID_SUB'), version: tag('VERSION'), datasets: 'unknown', datasetsReason: ZFS_DATASETS_REASON };
 }
 
 /** guestfish `get-e2attrs` prints the set flags as letters ("ei"); i: immutable, a: append only. */
@@ -310,7 +352,9 @@ export function filesystemDetails(device: string, type: string | null, reads: De
     btrfs: type === 'btrfs' ? reads.btrfs : null,
     xfs: type === 'xfs' ? reads.pre.xfs.get(device) ?? null : null,
     ext: ext ? { ...ext, attributes: reads.attributes } : null,
-    ntfs: type === 'ntfs' ? ntfsFromProbe(reads.pre.ntfsProbe.get(device), reads.windowsHibernated) : null,
+    ntfs: type === 'ntfs' ? ntfsFromProbe(reads.pre.ntfsProbe.get(device), reads.windowsHibernated, reads.pre.ntfsDirty.get(device) ?? null) : null,
+    // A member blkid -p did not read still says its datasets are unknown, never an empty list.
+    zfs: type === 'zfs_member' ? reads.pre.zfs.get(device) ?? { pool: null, poolGuid: null, vdevGuid: null, version: null, datasets: 'unknown', datasetsReason: ZFS_DATASETS_REASON } : null,
   };
   return Object.values(details).every((v) => v === null) ? null : details;
 }

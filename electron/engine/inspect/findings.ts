@@ -58,6 +58,8 @@ export const FIXES = {
   serialOverlay: { id: 'serial-console-on-overlay', label: 'Boot verification adds a serial console on its throwaway overlay only', automatic: true },
   relabel: { id: 'selinux-relabel', label: 'Relabel after repairs (touch /.autorelabel)', automatic: true },
   clearImmutable: { id: 'none', label: 'Inside the guest, clear the attribute (chattr -i, or chattr -a) on these files, then convert again', automatic: false },
+  shutDownWindowsFully: { id: 'shut-down-fully', label: 'Boot Windows on VMware and shut it down fully (shutdown /s /f /t 0, or disable Fast Startup) before migrating', automatic: false },
+  checkZfsPool: { id: 'none', label: 'Check the pool on the source VM (zpool status, zfs list), and that the guest can import it on KVM (its ZFS module, the pool named by guid)', automatic: false },
   replayXfsLog: { id: 'shut-down-fully', label: 'Start the VM on VMware and shut it down cleanly (its log is then written back)', automatic: false },
   reviewVmwareUnits: { id: 'none', label: 'Disable these units or remove the mounts (or make them VMware-only) in the guest', automatic: false },
   reviewFailedUnits: { id: 'none', label: 'Find out why the unit failed (journalctl -b -u UNIT) and fix or disable it before migrating', automatic: false },
@@ -608,6 +610,67 @@ const xfsDirtyLog: Rule = (f) => {
   ];
 };
 
+/**
+ * An NTFS volume ntfs-3g will not write (ntfs-3g.probe --readwrite): hibernated (14) or not cleanly
+ * unmounted (15, Fast Startup on a data volume or a crash). Repair writes through ntfs-3g, and a
+ * change made under a hibernated session is lost or corrupts the volume when Windows resumes.
+ * The Windows system volume's hibernation is WINDOWS_HIBERNATED (read from hiberfil.sys and the
+ * registry): not said twice.
+ */
+const ntfsUnsafe: Rule = (f) => {
+  const systemHibernated = f.windows?.hibernation.hibernated === true ? f.os.root : null;
+  const hibernated = f.filesystems.filter((fs) => fs.details?.ntfs?.hibernated === true && fs.device !== systemHibernated);
+  const unclean = f.filesystems.filter((fs) => fs.details?.ntfs?.uncleanUnmount === true && !hibernated.includes(fs));
+  const name = (fs: Filesystem): string => `${fs.device}${fs.label ? ` "${fs.label}"` : ''}`;
+  const out: Finding[] = [];
+  if (hibernated.length) {
+    out.push(
+      finding(
+        'NTFS_HIBERNATED',
+        'blocker',
+        hibernated.length === 1 ? `NTFS volume ${name(hibernated[0]!)} is hibernated` : `${hibernated.length} NTFS volumes are hibernated`,
+        'Windows hibernated (or shut down with Fast Startup) with these volumes in use: hiberfil.sys holds the session. ntfs-3g refuses to write them, so they cannot be repaired offline, and a session resumed after any change corrupts the volume.',
+        hibernated.map((fs) => ({ device: fs.device, note: 'ntfs-3g.probe --readwrite: exit 14 (hibernated)' })),
+        FIXES.shutDownWindowsFully,
+        f.os.root,
+      ),
+    );
+  }
+  if (unclean.length) {
+    out.push(
+      finding(
+        'NTFS_UNCLEAN',
+        'blocker',
+        unclean.length === 1 ? `NTFS volume ${name(unclean[0]!)} was not cleanly unmounted` : `${unclean.length} NTFS volumes were not cleanly unmounted`,
+        'Their journal ($LogFile) is still open: Windows shut down with Fast Startup or stopped without unmounting them, and part of their metadata was only in its cache. ntfs-3g refuses to write them, so they cannot be repaired offline.',
+        unclean.map((fs) => ({ device: fs.device, note: 'ntfs-3g.probe --readwrite: exit 15 (not cleanly unmounted)' })),
+        FIXES.shutDownWindowsFully,
+        f.os.root,
+      ),
+    );
+  }
+  return out;
+};
+
+/** A ZFS pool member: the appliance has no ZFS driver, so nothing inside the pool is read or repaired. */
+const zfsMembers: Rule = (f) => {
+  const members = f.filesystems.filter((fs) => fs.type === 'zfs_member');
+  if (!members.length) return [];
+  const pool = (fs: Filesystem): string => fs.details?.zfs?.pool ?? fs.label ?? 'of unknown name';
+  const pools = [...new Set(members.map(pool))];
+  return [
+    finding(
+      'ZFS_NOT_READABLE',
+      'warning',
+      members.length === 1 ? `ZFS pool ${pool(members[0]!)} on ${members[0]!.device}: its datasets cannot be read or repaired offline` : `ZFS pool${pools.length > 1 ? 's' : ''} ${pools.join(', ')}: datasets cannot be read or repaired offline`,
+      'The inspection appliance has no ZFS driver: it recognises the pool from its vdev label but cannot import it, so the datasets, their space and whatever they hold (a root file system, /home, databases) are neither inspected nor repaired. The disks are converted as they are.',
+      members.map((fs) => ({ device: fs.device, note: `zfs_member: pool ${pool(fs)}${fs.details?.zfs?.poolGuid ? `, pool_guid ${fs.details.zfs.poolGuid}` : ''}` })),
+      FIXES.checkZfsPool,
+      f.os.root,
+    ),
+  ];
+};
+
 const multipleOs: Rule = (f) =>
   f.operatingSystems.length > 1
     ? [
@@ -635,6 +698,8 @@ export const RULES: ReadonlyArray<{ codes: string[]; rule: Rule }> = [
   { codes: ['LOW_FREE_SPACE', 'LOW_FREE_SPACE_BOOT'], rule: freeSpace },
   { codes: ['FILE_IMMUTABLE'], rule: lockedFiles },
   { codes: ['XFS_DIRTY_LOG'], rule: xfsDirtyLog },
+  { codes: ['NTFS_HIBERNATED', 'NTFS_UNCLEAN'], rule: ntfsUnsafe },
+  { codes: ['ZFS_NOT_READABLE'], rule: zfsMembers },
   { codes: ['NIC_MAC_PINNED'], rule: macPinning },
   { codes: ['NIC_NAME_WILL_CHANGE'], rule: interfaceNames },
   { codes: ['VMWARE_TOOLS_INSTALLED'], rule: vmwareTools },

@@ -38,8 +38,12 @@ export function parseStatvfs(output: string): UsageInfo | null {
   return { size: blocks * unit, used: (blocks - bfree) * unit, free: bavail * unit };
 }
 
-/** Types that are not file systems but containers (their contents are listed separately). */
-const CONTAINERS = new Set(['LVM2_member', 'linux_raid_member', 'isw_raid_member', 'ddf_raid_member', 'zfs_member']);
+/**
+ * Types that are not file systems but containers (their contents are listed separately). Not a
+ * ZFS member: the appliance cannot open its pool, so it is listed as a file system (zfs_member)
+ * whose details say so (FilesystemDetails.zfs) rather than being left out.
+ */
+const CONTAINERS = new Set(['LVM2_member', 'linux_raid_member', 'isw_raid_member', 'ddf_raid_member']);
 export const ENCRYPTED_TYPES = new Set(['crypto_LUKS', 'BitLocker']);
 /** File systems we can mount read-only to measure. */
 export const MOUNTABLE = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'vfat', 'ntfs', 'exfat', 'jfs', 'reiserfs', 'f2fs', 'hfsplus', 'ufs', 'iso9660', 'udf', 'msdos', 'fat']);

@@ -156,12 +156,40 @@ export const FilesystemDetails = z.object({
     .nullable(),
   ntfs: z
     .object({
-      /** The volume's dirty flag (chkdsk pending). */
+      /**
+       * The volume's dirty flag (chkdsk pending), as ntfsinfo prints $Volume's flags. Reports made
+       * before it was read took it from ntfs-3g.probe's "not cleanly unmounted" (now uncleanUnmount).
+       */
       dirty: z.boolean().nullable(),
       /** hiberfil.sys holds a hibernated system or Fast Startup image: writing would lose it. */
       hibernated: z.boolean().nullable(),
+      /**
+       * ntfs-3g refuses to write it: $LogFile was not closed (Windows shut down with Fast Startup,
+       * or crashed), its metadata still in Windows' cache. Absent in older reports.
+       */
+      uncleanUnmount: z.boolean().nullable().optional(),
     })
     .nullable(),
+  /**
+   * A ZFS pool member as blkid reads its vdev label (absent in older reports). The appliance has
+   * no ZFS driver: the pool is never imported, so its datasets are 'unknown', with the reason.
+   */
+  zfs: z
+    .object({
+      /** The pool's name (blkid LABEL). */
+      pool: nstr,
+      /** Decimal, as zpool and blkid print it (blkid UUID). */
+      poolGuid: nstr,
+      /** This vdev's guid (blkid UUID_SUB). */
+      vdevGuid: nstr,
+      /** The SPA version of the newest uberblock (5000: feature flags). */
+      version: nstr,
+      datasets: z.union([z.array(z.string()), z.literal('unknown')]),
+      /** Why the datasets are not listed, shown where they would be. */
+      datasetsReason: nstr,
+    })
+    .nullable()
+    .optional(),
 });
 export type FilesystemDetails = z.infer<typeof FilesystemDetails>;
 

@@ -13,6 +13,9 @@ import {
   parseTune2fs,
   parseXfsInfo,
   parseXfsLogState,
+  parseNtfsVolumeFlags,
+  ZFS_DATASETS_REASON,
+  zfsFromBlkid,
 } from '../../../electron/engine/inspect/filesystem-details';
 import type { FstabEntry } from '../../../shared/contract/models/inspection';
 
@@ -54,6 +57,36 @@ realtime =none                   extsz=4096   blocks=0, rtextents=0
 @@h2k-fs xfslog /dev/sda
     log tail: 2 head: 7 state: <DIRTY>
 @@h2k-fs ntfs /dev/sdd1 14
+`;
+
+// guestfish --ro -a mixed.raw: `debug sh "<PRE_MOUNT_SCRIPT>"` on a GPT disk made on the host as
+// test/integration/inspect/filesystems.test.ts makes it: 1 NTFS with a hiberfil.sys starting "HIBR"
+// (ntfscp), 2 NTFS shrunk by ntfsresize (dirty flag set), 3 a ZFS vdev label from
+// test/support/zfs-label.ts (pool tank). The appliance's own root disk's tune2fs section cut.
+const PRE_NTFS_ZFS = `@@h2k-fs pbsz /dev/sda 512
+@@h2k-fs pbsz /dev/sdb 512
+@@h2k-fs ntfs /dev/sda2 0
+@@h2k-fs ntfsinfo /dev/sda2
+	Volume Flags: 0x0001 DIRTY
+@@h2k-fs ntfs /dev/sda1 14
+@@h2k-fs ntfsinfo /dev/sda1
+	Volume Flags: 0x0000
+@@h2k-fs zfs /dev/sda3
+DEVNAME=/dev/sda3
+VERSION=5000
+LABEL=tank
+UUID=12345678901234567890
+UUID_SUB=9876543210987654321
+BLOCK_SIZE=512
+TYPE=zfs_member
+USAGE=filesystem
+PART_ENTRY_SCHEME=gpt
+PART_ENTRY_UUID=e0b8effe-2966-7d41-a04c-a688c7a0a649
+PART_ENTRY_TYPE=6a898cc3-1dd2-11b2-99a6-080020736631
+PART_ENTRY_NUMBER=3
+PART_ENTRY_OFFSET=133120
+PART_ENTRY_SIZE=163840
+PART_ENTRY_DISK=8:0
 `;
 
 // guestfish tune2fs-l /dev/sdb (the same superblock through the guestfish command).
@@ -152,8 +185,18 @@ describe('the pre-mount script (one command before inspect-os)', () => {
   it('keeps the ntfs-3g.probe status', () => {
     expect(pre.ntfsProbe.get('/dev/sdd1')).toBe(14);
   });
+  it('reads the NTFS dirty flag from ntfsinfo and a ZFS member from blkid -p', () => {
+    const pre = parsePreMount(PRE_NTFS_ZFS);
+    expect([...pre.ntfsProbe]).toEqual([['/dev/sda2', 0], ['/dev/sda1', 14]]);
+    expect([...pre.ntfsDirty]).toEqual([['/dev/sda2', true], ['/dev/sda1', false]]);
+    expect([...pre.zfs]).toEqual([['/dev/sda3', { pool: 'tank', poolGuid: '12345678901234567890', vdevGuid: '9876543210987654321', version: '5000', datasets: 'unknown', datasetsReason: ZFS_DATASETS_REASON }]]);
+    const reads = { pre, inodes: null, btrfs: null, attributes: [], windowsHibernated: null };
+    expect(filesystemDetails('/dev/sda1', 'ntfs', reads)?.ntfs).toEqual({ dirty: false, hibernated: true, uncleanUnmount: null });
+    expect(filesystemDetails('/dev/sda2', 'ntfs', reads)?.ntfs).toEqual({ dirty: true, hibernated: false, uncleanUnmount: false });
+    expect(filesystemDetails('/dev/sda3', 'zfs_member', reads)?.zfs?.pool).toBe('tank');
+  });
   it('says nothing of what it could not read', () => {
-    expect(parsePreMount('/bin/sh: 1: xfs_info: not found\n')).toEqual({ physicalSectorSize: new Map(), ext: new Map(), xfs: new Map(), ntfsProbe: new Map() });
+    expect(parsePreMount('/bin/sh: 1: xfs_info: not found\n')).toEqual({ physicalSectorSize: new Map(), ext: new Map(), xfs: new Map(), ntfsProbe: new Map(), ntfsDirty: new Map(), zfs: new Map() });
   });
 });
 
@@ -186,13 +229,28 @@ describe('single parsers', () => {
   });
 
   it.each([
-    [0, null, { dirty: false, hibernated: false }],
-    [14, null, { dirty: null, hibernated: true }],
-    [15, null, { dirty: true, hibernated: false }],
-    [12, null, { dirty: null, hibernated: null }],
-    [undefined, true, { dirty: null, hibernated: true }],
-    [0, false, { dirty: false, hibernated: false }],
-  ])('ntfs-3g.probe %s, Windows says hibernated %s', (code, windows, expected) => expect(ntfsFromProbe(code, windows)).toEqual(expected));
+    // ntfs-3g.probe(8) exit codes; the dirty flag is ntfsinfo's (third argument), never the probe's.
+    [0, null, null, { dirty: null, hibernated: false, uncleanUnmount: false }],
+    [0, null, true, { dirty: true, hibernated: false, uncleanUnmount: false }],
+    [14, null, false, { dirty: false, hibernated: true, uncleanUnmount: null }],
+    [15, null, null, { dirty: null, hibernated: false, uncleanUnmount: true }],
+    [12, null, null, { dirty: null, hibernated: null, uncleanUnmount: null }],
+    [undefined, true, null, { dirty: null, hibernated: true, uncleanUnmount: null }],
+    [0, false, false, { dirty: false, hibernated: false, uncleanUnmount: false }],
+  ])('ntfs-3g.probe %s, Windows says hibernated %s, dirty flag %s', (code, windows, dirty, expected) => expect(ntfsFromProbe(code, windows, dirty)).toEqual(expected));
+
+  it.each([
+    ['\tVolume Flags: 0x0001 DIRTY', true],
+    ['\tVolume Flags: 0x0000', false],
+    // VOLUME_MOUNTED_ON_NT4 (0x0008) alone is not dirty.
+    ['\tVolume Flags: 0x0008 MOUNTED_NT4', false],
+    ['Failed to open /dev/sda1.', null],
+  ])('ntfsinfo -m %j', (line, expected) => expect(parseNtfsVolumeFlags(line)).toBe(expected));
+
+  it('blkid -p of a device that is not a ZFS member is not one', () => {
+    expect(zfsFromBlkid('DEVNAME=/dev/sda1\nTYPE=ntfs\n')).toBeNull();
+    expect(zfsFromBlkid('')).toBeNull();
+  });
 
   it.each([
     ['/dev/mapper/vg-root', '/dev/vg/root'],
@@ -250,7 +308,9 @@ describe('btrfs details', () => {
     const reads = { pre, inodes: null, btrfs: null, attributes: [e2attrs('/etc/fstab', 'ei')], windowsHibernated: null };
     expect(filesystemDetails('/dev/sdb', 'ext4', reads)?.ext?.attributes[0]?.immutable).toBe(true);
     expect(filesystemDetails('/dev/sda', 'xfs', reads)?.xfs?.dirtyLog).toBe(true);
-    expect(filesystemDetails('/dev/sdd1', 'ntfs', reads)?.ntfs).toEqual({ dirty: null, hibernated: true });
+    expect(filesystemDetails('/dev/sdd1', 'ntfs', reads)?.ntfs).toEqual({ dirty: null, hibernated: true, uncleanUnmount: null });
     expect(filesystemDetails('/dev/sde', 'swap', reads)).toBeNull();
+    // A ZFS member blkid -p did not read: datasets still said to be unknown, with the reason.
+    expect(filesystemDetails('/dev/sdf1', 'zfs_member', reads)?.zfs).toEqual({ pool: null, poolGuid: null, vdevGuid: null, version: null, datasets: 'unknown', datasetsReason: ZFS_DATASETS_REASON });
   });
 });

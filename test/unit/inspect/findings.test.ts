@@ -142,8 +142,41 @@ const xfsFs = (dirtyLog: boolean | null): Filesystem => ({
   details: { inodes: null, btrfs: null, ext: null, ntfs: null, xfs: { blockSize: 4096, agCount: 4, inodeSize: 512, v5: true, reflink: true, bigtime: true, dirtyLog } },
 });
 
+/** An NTFS data volume as the inspection reads it (ntfs-3g.probe --readwrite, ntfsinfo's flags). */
+const ntfsFs = (device: string, ntfs: NonNullable<NonNullable<Filesystem['details']>['ntfs']>): Filesystem => ({
+  ...rootFs,
+  device,
+  type: 'ntfs',
+  label: 'DATA',
+  mountpoint: null,
+  details: { inodes: null, btrfs: null, ext: null, xfs: null, ntfs },
+});
+/** A ZFS member as blkid -p read its vdev label (test/support/zfs-label.ts made one). */
+const zfsFs: Filesystem = {
+  ...rootFs,
+  device: '/dev/sdb1',
+  type: 'zfs_member',
+  version: '5000',
+  label: 'tank',
+  uuid: '15306142871237561470',
+  used: null,
+  free: null,
+  mountpoint: null,
+  details: { inodes: null, btrfs: null, ext: null, xfs: null, ntfs: null, zfs: { pool: 'tank', poolGuid: '15306142871237561470', vdevGuid: '4528630119786442213', version: '5000', datasets: 'unknown', datasetsReason: 'the appliance cannot read ZFS' } },
+};
+
 const cases: Case[] = [
   { name: 'a clean Linux guest', facts: cleanLinuxFacts, expected: {} },
+  { name: 'a hibernated NTFS data volume blocks repair', facts: { ...cleanLinuxFacts, filesystems: [rootFs, ntfsFs('/dev/sdb1', { dirty: false, hibernated: true, uncleanUnmount: null })] }, expected: { NTFS_HIBERNATED: 'blocker' } },
+  { name: 'an NTFS volume not cleanly unmounted (Fast Startup) blocks repair', facts: { ...cleanLinuxFacts, filesystems: [rootFs, ntfsFs('/dev/sdb1', { dirty: false, hibernated: false, uncleanUnmount: true })] }, expected: { NTFS_UNCLEAN: 'blocker' } },
+  { name: 'a dirty flag alone (chkdsk scheduled) is no finding: ntfs-3g writes the volume', facts: { ...cleanLinuxFacts, filesystems: [rootFs, ntfsFs('/dev/sdb1', { dirty: true, hibernated: false, uncleanUnmount: false })] }, expected: {} },
+  { name: 'an NTFS read by an older version (no unclean state)', facts: { ...cleanLinuxFacts, filesystems: [rootFs, ntfsFs('/dev/sdb1', { dirty: true, hibernated: false })] }, expected: {} },
+  {
+    name: 'the hibernated Windows system volume is said once (WINDOWS_HIBERNATED), a hibernated data volume besides it too',
+    facts: windowsWith({ hibernation: { hiberfilPresent: true, hibernated: true, fastStartup: true } }, { filesystems: [ntfsFs('/dev/sda2', { dirty: false, hibernated: true, uncleanUnmount: null }), ntfsFs('/dev/sdb1', { dirty: false, hibernated: true, uncleanUnmount: null })] }),
+    expected: { WINDOWS_HIBERNATED: 'blocker', NTFS_HIBERNATED: 'blocker' },
+  },
+  { name: 'a ZFS pool member: its datasets cannot be read', facts: { ...cleanLinuxFacts, filesystems: [rootFs, zfsFs] }, expected: { ZFS_NOT_READABLE: 'warning' } },
   { name: 'a clean Windows guest (viostor installed)', facts: cleanWindowsFacts, expected: {} },
   { name: 'an immutable /etc/fstab (chattr +i) blocks repair', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/fstab', flags: 'ei' }, { path: '/etc/hosts', flags: 'e' }]) }] }, expected: { FILE_IMMUTABLE: 'blocker' } },
   { name: 'an append-only /etc/resolv.conf (chattr +a) is a warning: repair does not need it to boot the guest', facts: { ...cleanLinuxFacts, filesystems: [{ ...rootFs, details: extDetails([{ path: '/etc/resolv.conf', flags: 'ae' }]) }] }, expected: { FILE_IMMUTABLE: 'warning' } },
@@ -258,6 +291,22 @@ describe('finding rules', () => {
   it('every code has a case above that produces it', () => {
     const produced = new Set(cases.flatMap((c) => Object.keys(c.expected)));
     expect(FINDING_CODES.filter((code) => !produced.has(code))).toEqual([]);
+  });
+
+  it('a hibernated NTFS names the volume and the probe, and says how to shut Windows down fully', () => {
+    const [f] = evaluateFindings({ ...cleanLinuxFacts, filesystems: [rootFs, ntfsFs('/dev/sdb1', { dirty: false, hibernated: true, uncleanUnmount: null })] });
+    expect(f).toMatchObject({ code: 'NTFS_HIBERNATED', title: 'NTFS volume /dev/sdb1 "DATA" is hibernated', fix: { id: 'shut-down-fully', automatic: false } });
+    expect(f!.fix.label).toContain('shutdown /s /f /t 0');
+    expect(f!.evidence).toEqual([{ device: '/dev/sdb1', note: 'ntfs-3g.probe --readwrite: exit 14 (hibernated)' }]);
+    // Only the data volume: the system volume's is WINDOWS_HIBERNATED's.
+    const both = evaluateFindings(windowsWith({ hibernation: { hiberfilPresent: true, hibernated: true, fastStartup: true } }, { filesystems: [ntfsFs('/dev/sda2', { dirty: false, hibernated: true, uncleanUnmount: null }), ntfsFs('/dev/sdb1', { dirty: false, hibernated: true, uncleanUnmount: null })] }));
+    expect(both.find((x) => x.code === 'NTFS_HIBERNATED')!.evidence.map((e) => e.device)).toEqual(['/dev/sdb1']);
+  });
+
+  it('a ZFS member names the pool and its guid', () => {
+    const [f] = evaluateFindings({ ...cleanLinuxFacts, filesystems: [rootFs, zfsFs] });
+    expect(f).toMatchObject({ code: 'ZFS_NOT_READABLE', title: 'ZFS pool tank on /dev/sdb1: its datasets cannot be read or repaired offline' });
+    expect(f!.evidence).toEqual([{ device: '/dev/sdb1', note: 'zfs_member: pool tank, pool_guid 15306142871237561470' }]);
   });
 
   it('an immutable file names its path, device and flags; the fix is manual (chattr inside the guest)', () => {

@@ -30,7 +30,8 @@ import { Facts, SimpleTable } from './parts';
 /**
  * The "File systems" tab: per file system what its own tools said (usage in bytes and inodes,
  * btrfs subvolumes and snapper snapshots, XFS geometry, ext state and file attributes, NTFS
- * flags), and per disk how the kernel saw its sectors. Words and rows come from
+ * flags, a ZFS member's pool with its datasets said to be unknown and why), and per disk how the
+ * kernel saw its sectors. Words and rows come from
  * shared/report-facts-storage, the same the HTML export prints.
  */
 
@@ -96,7 +97,7 @@ function FilesystemCard({ report, fs }: { report: InspectionReport; fs: Filesyst
   const d = fs.details;
   const attributes = attributeRows(fs);
   const ntfs = ntfsFacts(fs);
-  const warn = d?.ntfs?.dirty || d?.ntfs?.hibernated || d?.xfs?.dirtyLog || (d?.ext?.state && d.ext.state !== 'clean');
+  const warn = d?.ntfs?.dirty || d?.ntfs?.hibernated || d?.ntfs?.uncleanUnmount || d?.zfs || d?.xfs?.dirtyLog || (d?.ext?.state && d.ext.state !== 'clean');
   return (
     <section className="h2k-fs h2k-stack" data-testid="fs-card" data-device={fs.device} data-type={fs.type}>
       <Title headingLevel="h3">
