@@ -9,6 +9,11 @@
  * target ≤ 1.0, product goal ≤ 0.5), and both field counts. Times on this shared, noisy machine
  * vary run to run: compare the ratio, never absolute seconds across runs.
  *
+ * Each pair also times the appliance alone (`guestfish --ro -a DISK run`: launch and shut down,
+ * nothing read), the floor under any inspection that starts its own appliance, ours or
+ * virt-inspector's, printed as a ratio to virt-inspector too: a target below it cannot be met by
+ * reading faster, only by not launching (a kept appliance).
+ *
  * BENCH_DISK=/path/to.vmdk inspects that disk instead of the Debian fixture. BENCH_NO_ICON=1 runs
  * virt-inspector with --no-icon (it then skips looking for the distribution's logo, work our
  * inspection does not do either): the stricter comparison.
@@ -70,6 +75,14 @@ async function reference(disk: string, format: string): Promise<{ ms: number; xm
   return { ms: performance.now() - started, xml: stdout };
 }
 
+/** The appliance launched and shut down with the disk attached, nothing read. */
+async function launchOnly(disk: string, format: string): Promise<number> {
+  const env = await applianceEnv(tools);
+  const started = performance.now();
+  await tools.run('guestfish', ['--ro', `--format=${format}`, '-a', disk, 'run'], { env });
+  return performance.now() - started;
+}
+
 async function main(): Promise<void> {
   const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
   const disk = process.env.BENCH_DISK ?? (await debianGuest()).vmdk;
@@ -79,6 +92,7 @@ async function main(): Promise<void> {
   const oursMs: number[] = [];
   const refMs: number[] = [];
   const ratios: number[] = [];
+  const floorRatios: number[] = [];
   let lastReport: InspectionReport | null = null;
   let lastXml = '';
   for (let i = 0; i < runs; i++) {
@@ -91,12 +105,14 @@ async function main(): Promise<void> {
       r = await reference(disk, format);
       o = await ours(disk, format);
     }
+    const launch = await launchOnly(disk, format);
     oursMs.push(o.ms);
     refMs.push(r.ms);
     ratios.push(o.ms / r.ms);
+    floorRatios.push(launch / r.ms);
     lastReport = o.report;
     lastXml = r.xml;
-    console.log(`  pair ${i + 1}: ours ${(o.ms / 1000).toFixed(1)} s, virt-inspector ${(r.ms / 1000).toFixed(1)} s, ratio ${(o.ms / r.ms).toFixed(2)}`);
+    console.log(`  pair ${i + 1}: ours ${(o.ms / 1000).toFixed(1)} s, virt-inspector ${(r.ms / 1000).toFixed(1)} s, ratio ${(o.ms / r.ms).toFixed(2)}; appliance launch alone ${(launch / 1000).toFixed(1)} s`);
   }
 
   const refOs = parseVirtInspector(lastXml)[0];
@@ -129,6 +145,7 @@ async function main(): Promise<void> {
 
   console.log(`median: ours ${(median(oursMs) / 1000).toFixed(1)} s, virt-inspector ${(median(refMs) / 1000).toFixed(1)} s`);
   console.log(`median ratio (ours ÷ virt-inspector): ${median(ratios).toFixed(2)}   (target ≤ 1.0, goal ≤ 0.5)`);
+  console.log(`floor (appliance launch alone ÷ virt-inspector): ${median(floorRatios).toFixed(2)}   (no inspection that launches its own appliance can be faster)`);
   console.log(`fields: ours ${ourFields}, virt-inspector ${refFields} (applications ${report.applications.length} vs ${refOs?.applications.length ?? 0}; findings ${report.findings.length})`);
   console.log(missing.length ? `NOT the same facts: ${missing.join('; ')}` : 'same facts: every OS field, file system, mountpoint and the application count of virt-inspector are in our report');
   if (missing.length) process.exitCode = 1;
