@@ -73,6 +73,26 @@ export function socketRows(report: InspectionReport): string[][] {
   return [...(report.linux?.systemd?.sockets ?? [])].sort((a, b) => a.unit.localeCompare(b.unit)).map((s) => [s.unit, s.listen.join('; '), s.enabled ? 'yes' : 'no']);
 }
 
+export const CHAIN_COLUMNS = ['Unit', 'Reached', 'Chain from the default target, or why not'] as const;
+
+/**
+ * The units repair cares about (network managers, guest agent, ssh, serial getty, cloud-init,
+ * VMware Tools), in the engine's order: reached at boot or not, by which chain or why not.
+ */
+export function chainRows(report: InspectionReport): string[][] {
+  return (report.linux?.systemd?.chains ?? []).map((c) => [c.unit, c.reached ? 'yes' : 'no', c.reached ? c.chain.join(' → ') : (c.reason ?? '')]);
+}
+
+/**
+ * What stands in for the table without rows. A report made before the chains were read has none:
+ * said in its own words, as such a report may have every other fact of this section.
+ */
+export const CHAINS_NOT_READ_TEXT = 'Not checked: this report was made by a version of hyper2kvm that did not follow the default target’s dependencies.';
+
+export function chainEmptyText(report: InspectionReport): string {
+  return report.linux?.systemd?.chains ? 'No unit to check.' : CHAINS_NOT_READ_TEXT;
+}
+
 // ---- The journal ----------------------------------------------------------------------------
 
 /** Said plainly when there is no persistent journal (or it was not read), instead of empty tables. */

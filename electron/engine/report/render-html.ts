@@ -29,6 +29,9 @@ import {
   BOOT_COLUMNS,
   bootRows,
   bootTimeline,
+  CHAIN_COLUMNS,
+  chainEmptyText,
+  chainRows,
   JOURNAL_ERROR_COLUMNS,
   journalErrorRows,
   journalFacts,
@@ -405,6 +408,7 @@ function renderServices(report: InspectionReport, options: RenderOptions): strin
         timeline ? `<div class="timeline" role="img" aria-label="${e(bootTimeline(report).map((s) => s.label).join('; '))}">${timeline}</div>` : ''
       }${table(BOOT_COLUMNS, esc(bootRows(report)), 'No boot recorded.')}<h4>Errors of the last boot</h4>${table(JOURNAL_ERROR_COLUMNS, esc(journalErrorRows(report)), 'No error in the last boot.')}`;
   return `<section id="services"><h2>Services and logs</h2>
+<h3>Reached at boot</h3>${table(CHAIN_COLUMNS, esc(chainRows(report)), chainEmptyText(report))}
 <h3>Unit files</h3><p class="muted">${e(unitSummary(report))}</p><details${units.length <= 60 || options.expanded ? ' open' : ''}><summary>Show all ${units.length}</summary>${table(UNIT_COLUMNS, esc(units), 'No unit file.')}</details>
 <h3>Timers</h3>${table(TIMER_COLUMNS, esc(timerRows(report)), 'No timer.')}
 <h3>Sockets</h3>${table(SOCKET_COLUMNS, esc(socketRows(report)), 'No socket.')}

@@ -442,6 +442,22 @@ export const SystemdSocket = z.object({
 });
 export type SystemdSocket = z.infer<typeof SystemdSocket>;
 
+/** Whether the default target pulls a unit in at boot, and by which chain (see inspect/linux/unit-chain.ts). */
+export const UnitChain = z.object({
+  /** The unit asked about ("ssh.service", "serial-getty@ttyS0.service", "getty.target"). */
+  unit: z.string(),
+  reached: z.boolean(),
+  /**
+   * The default target first, the unit last (as systemd loads it: an alias ends in the unit it
+   * names), each pulled in by the one before (Wants=/Requires= lines, .wants/.requires links).
+   * Empty when not reached.
+   */
+  chain: z.array(z.string()),
+  /** Why it is not reached (disabled, masked, not installed, wanted only by a target the default one does not reach); null when reached. */
+  reason: nstr,
+});
+export type UnitChain = z.infer<typeof UnitChain>;
+
 /** A login from /var/log/wtmp (newest first). */
 export const LoginRecord = z.object({
   user: z.string(),
@@ -542,6 +558,8 @@ export const LinuxFacts = z.object({
       unitFiles: z.array(UnitFile).default([]),
       timers: z.array(SystemdTimer).default([]),
       sockets: z.array(SystemdSocket).default([]),
+      /** The units repair cares about and how the default target reaches them (absent in reports made before it was read). */
+      chains: z.array(UnitChain).optional(),
     })
     .nullable(),
   vmwareTools: Presence,

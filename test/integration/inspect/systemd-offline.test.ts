@@ -1,13 +1,15 @@
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestTree, readTar } from '../../../electron/engine/appliance/guest-tree';
 import { ETC_EXCLUDES } from '../../../electron/engine/inspect/linux/facts';
-import { VENDOR_UNIT_DIRS, systemdUnits, unitDirsToFetch } from '../../../electron/engine/inspect/linux/systemd';
+import { UNIT_SEARCH_PATH, VENDOR_UNIT_DIRS, systemdUnits, unitDirsToFetch, unitGraph } from '../../../electron/engine/inspect/linux/systemd';
+import { unitChains } from '../../../electron/engine/inspect/linux/unit-chain';
 import type { SystemdUnits } from '../../../electron/engine/inspect/linux/systemd';
 import { debianRootfs } from '../../fixtures/debian/rootfs';
 import { NEEDS_RUNNING_SYSTEM, extractUnitFolders, systemctlStates, tarOut } from './systemctl-reference';
+import { parseSystemdDump, referenceChains, systemdTestDump } from './systemd-dump';
 
 /**
  * Our offline unit states against the real thing: `systemctl list-unit-files --root=DIR` (this
@@ -83,6 +85,15 @@ describe('unit file states offline, compared with systemctl --root', () => {
     expect(ours.sockets.find((s) => s.unit === 'dbus.socket')).toEqual({ unit: 'dbus.socket', listen: ['ListenStream=/run/dbus/system_bus_socket'], enabled: true });
     // open-vm-tools carries ConditionVirtualization=vmware: nothing of it fails on KVM.
     expect(ours.unitFiles.filter((u) => u.vmwareOnly)).toEqual([]);
+    // Boot chains: ours against systemd's own walk of the same folders (systemd --test, run as
+    // nobody: see systemd-dump.ts), for every unit systemd loads but the slices and devices it
+    // makes itself without a file; networking.service and open-vm-tools.service among them.
+    chmodSync(scratch, 0o755);
+    const dump = parseSystemdDump(systemdTestDump(root, UNIT_SEARCH_PATH));
+    const reference = referenceChains(dump);
+    const loaded = [...dump.loadState.keys()].filter((u) => !/\.(slice|device)$/.test(u)).sort();
+    expect(unitChains(unitGraph(treeOf(root)), loaded.map((unit) => ({ unit }))).map((c) => [c.unit, c.chain])).toEqual(loaded.map((u) => [u, reference.get(u) ?? []]));
+    expect(ours.chains.find((c) => c.unit === 'networking.service')?.chain).toEqual(['graphical.target', 'multi-user.target', 'networking.service']);
   });
 
   it("this host's own root file system (more packages: libvirt sockets, Also= units, templates)", () => {

@@ -152,7 +152,11 @@ describe('systemd, SELinux, cloud-init, VMware Tools', () => {
     expect(facts.fstab[0]!.style).toBe('device-name');
     expect(facts.bootloader.kernelCmdline).toBe('root=/dev/sda1 ro quiet');
     // default.target links to a graphical.target the tree lacks: a dangling alias, not listed (systemctl says "bad").
-    expect(facts.systemd).toEqual({ defaultTarget: 'graphical.target', enabledUnits: [], unitFiles: [], timers: [], sockets: [] });
+    const { chains, ...systemd } = facts.systemd!;
+    expect(systemd).toEqual({ defaultTarget: 'graphical.target', enabledUnits: [], unitFiles: [], timers: [], sockets: [] });
+    // Nothing installed: every repair unit says so (cloud-init's are only listed when installed).
+    expect(chains?.every((c) => c.reason === 'not installed: no unit file of this name')).toBe(true);
+    expect(chains?.map((c) => c.unit)).toContain('networking.service');
     expect(facts.kernels.map((k) => [k.version, k.initramfs, k.modules])).toEqual([['6.1.0-50-amd64', null, false]]);
     expect(network.map((n) => [n.source, n.interface, n.mac, n.setsName, n.method])).toEqual([
       ['ifupdown', 'ens192', null, null, 'dhcp'],

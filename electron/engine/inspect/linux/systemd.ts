@@ -1,6 +1,8 @@
-import type { Evidence, SystemdSocket, SystemdTimer, UnitFile, UnitFileState } from '../../../../shared/contract/models/inspection';
+import type { Evidence, SystemdSocket, SystemdTimer, UnitChain, UnitFile, UnitFileState } from '../../../../shared/contract/models/inspection';
 import type { GuestTree } from '../../appliance/guest-tree';
 import { joinGuestPath } from '../../appliance/guest-tree';
+import { unitChains } from './unit-chain';
+import type { PullKind, UnitGraph, UnitNode, UnitPull } from './unit-chain';
 
 /**
  * The guest's systemd unit files, read from its disk without booting it: what
@@ -227,6 +229,13 @@ class UnitReader {
     return this.folder(dir).entries;
   }
 
+  /** Where the first symlink of this name in the search path points (its file name), null when the first is no symlink. */
+  linkName(name: string): string | null {
+    const path = this.find(name);
+    const entry = path ? this.tree.get(path) : undefined;
+    return entry?.kind === 'symlink' && entry.target ? basename(entry.target) : null;
+  }
+
   /** The first file or symlink carrying this name in the search path. */
   private find(name: string): string | null {
     for (const dir of this.searchPath) {
@@ -386,12 +395,7 @@ class UnitReader {
    * in a higher-priority folder hides the same name below; they apply sorted by file name.
    */
   dropIns(name: string): string[] {
-    const type = unitType(name);
-    const stem = name.slice(0, -(type.length + 1));
-    const dirNames = [name];
-    const template = templateOf(name);
-    if (template) dirNames.push(template);
-    for (let i = stem.lastIndexOf('-'); i > 0; i = stem.lastIndexOf('-', i - 1)) dirNames.push(`${stem.slice(0, i + 1)}.${type}`);
+    const dirNames = dropInNames(name);
     const byFile = new Map<string, string>();
     for (const dir of this.searchPath) {
       for (const dirName of dirNames) {
@@ -410,6 +414,59 @@ class UnitReader {
     return [...this.directives(info.path), ...this.dropIns(info.name).flatMap((p) => this.directives(p))];
   }
 
+  /** Names that are symlinks to another unit in the search path (vmtoolsd.service → open-vm-tools.service), by that unit. */
+  private aliasIndex: Map<string, string[]> | null = null;
+
+  aliasesOf(id: string): string[] {
+    if (!this.aliasIndex) {
+      this.aliasIndex = new Map();
+      for (const name of this.names()) {
+        const target = this.info(name)?.name;
+        if (target && target !== name) this.aliasIndex.set(target, [...(this.aliasIndex.get(target) ?? []), name]);
+      }
+    }
+    return this.aliasIndex.get(id) ?? [];
+  }
+
+  /**
+   * What the unit pulls in when systemd loads it (load-dropin.c process_deps, load-fragment.c):
+   * the entries of NAME.wants/.requires/.upholds folders for its name, its aliases, its template
+   * and their dash prefixes in every folder of the search path (a template entry in an
+   * instance's folder takes the instance's instance), then Wants=/Requires=/BindsTo=/Upholds= in
+   * [Unit] of its file and drop-ins, with %i, %I, %n, %N, %p expanded.
+   */
+  pulls(info: InstallInfo): UnitPull[] {
+    // A masked unit keeps its .wants links (systemd follows none of them: unit-chain.ts stops there).
+    const pulls: UnitPull[] = [];
+    const instance = instanceOf(info.name);
+    const dirNames = [...new Set([info.name, ...this.aliasesOf(info.name)].flatMap(dropInNames))];
+    for (const [suffix, how] of PULL_FOLDERS) {
+      for (const dir of this.searchPath) {
+        for (const dirName of dirNames) {
+          for (const { name, path } of this.entries(`${dir}/${dirName}${suffix}`)) {
+            if (!isUnitName(name)) continue;
+            if (isTemplate(name)) {
+              if (instance) pulls.push({ unit: name.replace('@.', `@${instance}.`), how, from: path });
+              continue; // systemd ignores a template entry for a unit that is not an instance
+            }
+            pulls.push({ unit: name, how, from: path });
+          }
+        }
+      }
+    }
+    const stem = info.name.slice(0, info.name.lastIndexOf('.'));
+    const specifiers: Record<string, string> = { i: instance ?? '', I: instance ?? '', n: info.name, N: stem, p: stem.split('@')[0]! };
+    for (const d of this.effective(info)) {
+      const how = PULL_KEYS.find((k) => k === d.key);
+      if (d.section !== 'Unit' || !how) continue;
+      for (const word of words(d.value)) {
+        const unit = word.replace(/%([iInNp%])/g, (_m, c: string) => (c === '%' ? '%' : specifiers[c]!));
+        if (!unit.includes('%') && isUnitName(unit)) pulls.push({ unit, how, from: `${d.path}:${d.line}` });
+      }
+    }
+    return pulls;
+  }
+
   /** Who pulls the unit in, by a .wants/.requires/.upholds symlink (by link name or template) in the given folders. */
   pulledBy(name: string, dirs: readonly string[]): string[] {
     const by = new Set<string>();
@@ -422,6 +479,52 @@ class UnitReader {
     }
     return [...by].sort();
   }
+}
+
+/** The folder names drop-ins and .wants links are looked up under: the name, its template, its dash prefixes. */
+function dropInNames(name: string): string[] {
+  const type = unitType(name);
+  const stem = name.slice(0, -(type.length + 1));
+  const dirNames = [name];
+  const template = templateOf(name);
+  if (template) dirNames.push(template);
+  for (let i = stem.lastIndexOf('-'); i > 0; i = stem.lastIndexOf('-', i - 1)) dirNames.push(`${stem.slice(0, i + 1)}.${type}`);
+  return dirNames;
+}
+
+const PULL_FOLDERS: ReadonlyArray<[string, PullKind]> = [
+  ['.wants', 'Wants'],
+  ['.requires', 'Requires'],
+  ['.upholds', 'Upholds'],
+];
+/** The [Unit] keys that start another unit with this one (Requisite= and PartOf= do not). */
+const PULL_KEYS: readonly PullKind[] = ['Wants', 'Requires', 'BindsTo', 'Upholds'];
+
+/**
+ * The units as systemd would load them at boot, for unit-chain.ts: default.target resolved
+ * through the search path (/etc's symlink first, then the vendor one), each unit's state and what
+ * it pulls in. Nodes are built on demand and kept.
+ */
+export function unitGraph(tree: GuestTree): UnitGraph {
+  return graphOf(new UnitReader(tree));
+}
+
+function graphOf(reader: UnitReader): UnitGraph {
+  const nodes = new Map<string, UnitNode | null>();
+  const node = (name: string): UnitNode | null => {
+    if (nodes.has(name)) return nodes.get(name)!;
+    const info = reader.info(name);
+    let result: UnitNode | null = null;
+    if (info) {
+      const id = info.name;
+      result = id === name ? { id, state: reader.state(id)?.state ?? 'static', pulls: reader.pulls(info) } : node(id);
+    }
+    nodes.set(name, result);
+    return result;
+  };
+  // A default.target linking to a target that is not installed names it all the same (unit-chain.ts says so).
+  const defaultTarget = reader.info('default.target')?.name ?? reader.linkName('default.target');
+  return { defaultTarget, node, names: () => reader.names() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,6 +578,8 @@ export interface SystemdUnits {
   unitFiles: UnitFile[];
   timers: SystemdTimer[];
   sockets: SystemdSocket[];
+  /** The units repair cares about: reached from the default target at boot, and how (unit-chain.ts). */
+  chains: UnitChain[];
 }
 
 /** The guest's unit files with their states, its timers and its sockets. */
@@ -511,7 +616,7 @@ export function systemdUnits(tree: GuestTree): SystemdUnits {
       sockets.push({ unit: name, listen: listValues(directives, 'Socket', LISTEN_KEYS).map((d) => `${d.key}=${d.value}`), enabled: startsAtBoot });
     }
   }
-  return { unitFiles, timers, sockets };
+  return { unitFiles, timers, sockets, chains: unitChains(graphOf(reader)) };
 }
 
 /** An automount unit mounts through the .mount unit of the same name. */

@@ -6,6 +6,9 @@ import {
   BOOT_COLUMNS,
   bootRows,
   bootTimeline,
+  CHAIN_COLUMNS,
+  chainEmptyText,
+  chainRows,
   JOURNAL_ERROR_COLUMNS,
   journalErrorRows,
   journalFacts,
@@ -29,8 +32,8 @@ import { ALL, filterUnits, unitStateOptions, unitTypeOptions } from './services-
 import { VirtualTable } from './VirtualTable';
 
 /**
- * The "Services and logs" tab of a Linux guest: systemd's unit files (filtered by state, type and
- * text), timers, sockets, the persistent journal (boots, the last boot's startup time, failed
+ * The "Services and logs" tab of a Linux guest: whether the default target pulls in the units
+ * repair cares about, systemd's unit files (filtered by state, type and text), timers, sockets, the persistent journal (boots, the last boot's startup time, failed
  * units, errors) and recent logins. Words and rows come from shared/report-facts-services, the
  * same the HTML export prints. The unit table is the virtualized plain-text table: a guest can
  * have 500 unit files and the filters re-run on every keystroke.
@@ -130,6 +133,8 @@ export function ServicesSection({ report }: { report: InspectionReport }): React
       {state === 'read' ? null : <Alert variant="info" isInline isPlain title={SERVICES_STATE_TEXT[state]} data-testid="services-not-read" />}
       {state === 'read' ? (
         <>
+          <Title headingLevel="h3">Reached at boot</Title>
+          <SimpleTable label="Reached at boot" testId="unit-chains" head={CHAIN_COLUMNS} rows={chainRows(report)} empty={chainEmptyText(report)} />
           <Title headingLevel="h3">Unit files</Title>
           <UnitTable report={report} />
           <Title headingLevel="h3">Timers</Title>
