@@ -136,8 +136,14 @@ async function main(): Promise<void> {
     ];
     for (const [name, theirs, mine] of pairs) if (theirs !== null && theirs !== mine) missing.push(`${name}: ${String(theirs)} vs ${String(mine)}`);
     for (const fs of refOs.filesystems) {
-      const match = report.filesystems.find((f) => f.device === fs.device);
-      if (!match || match.type !== fs.type || match.uuid !== fs.uuid || (fs.label ?? null) !== match.label) missing.push(`filesystem ${fs.device}`);
+      // virt-inspector lists each btrfs subvolume as a file system of its own
+      // ("btrfsvol:/dev/sda1//@/home"); our report states it in its file system's subvolume tree.
+      const subvolume = /^btrfsvol:(\/dev\/[^/]+)\/+(.*)$/.exec(fs.device);
+      const device = subvolume ? subvolume[1]! : fs.device;
+      const match = report.filesystems.find((f) => f.device === device);
+      const sameFs = match !== undefined && match.type === fs.type && match.uuid === fs.uuid && (fs.label ?? null) === match.label;
+      const listed = !subvolume || (match?.details?.btrfs?.subvolumes.some((v) => v.path === subvolume[2]!.replace(/^\/+/, '')) ?? false);
+      if (!sameFs || !listed) missing.push(`filesystem ${fs.device}`);
     }
     for (const mp of refOs.mountpoints) if (!report.mountpoints.some((m) => m.device === mp.device && m.path === mp.path)) missing.push(`mountpoint ${mp.path}`);
     if (report.applications.length < refOs.applications.length) missing.push(`applications: ${refOs.applications.length} vs ${report.applications.length}`);
