@@ -19,6 +19,8 @@ import { inspectApi } from '../../shared/contract/api/inspect';
 import { libvirtApi } from '../../shared/contract/api/libvirt';
 import { repairApi } from '../../shared/contract/api/repair';
 import * as paths from './paths';
+import { sweepInterruptedJobs } from './pipeline/interrupted-jobs';
+import type { SweptJob } from './pipeline/interrupted-jobs';
 import type { DiskOps } from './privilege/disk-ops';
 import { isRootProcess } from './privilege/locate';
 import type { PdfPrinter } from './report/pdf';
@@ -45,7 +47,13 @@ export interface Engine {
   handlers: ApiHandlers;
   jobs: JobManager;
   onJobEvent(listener: (event: JobEvent) => void): () => void;
-  /** Cancels running jobs and waits for their cleanup. */
+  /**
+   * The start-up sweep of single jobs whose process died (pipeline/interrupted-jobs.ts): runs in
+   * the background from createEngine on; resolves to the jobs it recorded as interrupted (never
+   * rejects: its errors are logged).
+   */
+  startupSweep: Promise<SweptJob[]>;
+  /** Cancels running jobs and waits for their cleanup (and the start-up sweep's end). */
   shutdown(): Promise<void>;
 }
 
@@ -65,6 +73,17 @@ export function createEngine(config: EngineConfig): Engine {
   const jobsDir = config.jobsDir ?? paths.jobsDir();
   const defaultOutDir = config.defaultOutDir ?? paths.defaultOutDir();
   const jobs = new JobManager({ jobsDir, tools });
+  // In the background: start-up is not delayed (virsh calls can take seconds), and a failure is
+  // logged, never thrown. The jobs of another engine running now (the app while a CLI starts)
+  // are not touched: their owner is alive.
+  const startupSweep = sweepInterruptedJobs({
+    jobsDir,
+    tools,
+    onError: (jobId, error) => process.stderr.write(`hyper2kvm: could not clear interrupted job ${jobId}: [${error.code}] ${error.message}\n`),
+  }).catch((error: unknown) => {
+    process.stderr.write(`hyper2kvm: the sweep of interrupted jobs failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return [] as SweptJob[];
+  });
   const deps: EngineDeps = {
     tools,
     jobs,
@@ -108,10 +127,13 @@ export function createEngine(config: EngineConfig): Engine {
     handlers,
     jobs,
     onJobEvent: (listener) => jobs.onJobEvent(listener),
+    startupSweep,
     shutdown: async () => {
       await batch.shutdown();
       await jobs.cancelAll();
       await vcenter.shutdown();
+      // A CLI command may end before the sweep does: let it finish what it started.
+      await startupSweep;
     },
   };
 }

@@ -1,8 +1,7 @@
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import type { ToolRunner } from '../core/tool-runner';
 import { clearLeftoverDomains } from '../pipeline/leftover-domains';
-import { processesMentioning, liveGroupMembers } from './processes';
+import { killJobProcesses, removePartialOutputs } from '../pipeline/job-leftovers';
 
 /**
  * What an attempt interrupted by a crash (kill -9 of the runner, a power cut) leaves behind, and
@@ -39,16 +38,7 @@ export async function clearAttempt(attempt: Attempt, folders: readonly string[],
   const killed = await killJobProcesses(jobId);
   // Before the outputs go: the disks come back from libvirt's images folder to where finals are.
   const domains = attempt.jobDir ? await clearLeftoverDomains(jobId, attempt.jobDir, attempt.tools) : [];
-  const removed: string[] = [];
-  const suffix = `.part-${jobId}`;
-  for (const folder of new Set(folders)) {
-    const names = await readdir(folder).catch(() => [] as string[]);
-    for (const name of names) {
-      if (!name.startsWith('.') || !name.endsWith(suffix)) continue;
-      await rm(join(folder, name), { force: true });
-      removed.push(join(folder, name));
-    }
-  }
+  const removed = await removePartialOutputs(jobId, folders);
   if (removeFinals) {
     for (const final of finals) {
       if (!(await stat(final).then(() => true, () => false))) continue;
@@ -57,26 +47,4 @@ export async function clearAttempt(attempt: Attempt, folders: readonly string[],
     }
   }
   return { killed, removed, domains };
-}
-
-/** Kills (SIGKILL, whole groups) what still works for a job whose runner died; returns the pids. */
-export async function killJobProcesses(jobId: string): Promise<number[]> {
-  const found = [...processesMentioning(`.part-${jobId}`, { cmdline: true }), ...processesMentioning(`HYPER2KVM_JOB_ID=${jobId}`, { environ: true })];
-  const ownGroup = process.pid;
-  const killed: number[] = [];
-  for (const p of found) {
-    try {
-      // Never our own group (a test runner, the app itself): then only the process.
-      if (p.pgid !== ownGroup && p.pgid > 1) process.kill(-p.pgid, 'SIGKILL');
-      else process.kill(p.pid, 'SIGKILL');
-      killed.push(p.pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const deadline = Date.now() + 5000;
-  for (const p of found) {
-    while (liveGroupMembers(p.pgid).includes(p.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  }
-  return killed;
 }

@@ -346,7 +346,8 @@ export class BatchRunner {
     try {
       const gate = deferred();
       const spec = await this.jobSpec(rt);
-      jobId = await this.deps.jobs.start(spec, { stageHooks: this.stageHooks(rt, gate.promise) });
+      // batch: the resume (recover) clears a dead attempt's leftovers, not the engine's start-up sweep.
+      jobId = await this.deps.jobs.start(spec, { stageHooks: this.stageHooks(rt, gate.promise), batch: true });
       const jobDir = join(this.deps.jobsDir, jobId);
       rt.row.jobId = jobId;
       rt.row.jobDir = jobDir;

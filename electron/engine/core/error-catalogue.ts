@@ -12,6 +12,7 @@ import '../boot/error-codes';
 import '../formats/error-codes';
 import '../inspect/error-codes';
 import '../libvirt/error-codes';
+import '../pipeline/error-codes';
 import '../privilege/error-codes';
 import '../repair/error-codes';
 import '../report/error-codes';

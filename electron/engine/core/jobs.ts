@@ -6,6 +6,7 @@ import type { JobEvent, JobState, Observation } from '../../../shared/contract/e
 import type { JobSummary } from '../../../shared/contract/api/core';
 import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
 import { ProgressMeter, throttle } from '../../../shared/progress';
+import { ownerRecordFor, removeOwnerRecord, writeOwnerRecord } from './job-owner';
 import type { CleanupRegistry, LogLevel, LogSink, ProgressReport, Stage, StageContext } from './stage';
 import type { ToolRunner } from './tool-runner';
 
@@ -60,6 +61,12 @@ export interface StageHookContext {
 
 export interface JobStartOptions {
   stageHooks?: StageHooks;
+  /**
+   * A batch runs this job (batch/runner.ts). Recorded in the job's owner record: a batch's
+   * resume clears what a dead attempt left, so the engine's start-up sweep of interrupted jobs
+   * (pipeline/interrupted-jobs.ts) leaves the job alone.
+   */
+  batch?: boolean;
 }
 
 interface JobEntry {
@@ -109,6 +116,9 @@ export class JobManager {
     // Job records hold what a guest contains (users, packages, file diffs): this user's only.
     // `mode` applies to every folder created on the way, the app's home among them.
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Who runs the job, before any of its work: if this process dies before job.json is
+    // written, the next engine's start-up sweep knows the job was orphaned (core/job-owner.ts).
+    await writeOwnerRecord(dir, ownerRecordFor({ kind: spec.kind, title: spec.title, request: spec.request, cli: spec.cli ?? null, batch: options.batch ?? false }));
     const controller = new AbortController();
     const summary: JobSummary = {
       jobId: id,
@@ -306,6 +316,8 @@ export class JobManager {
       error,
     };
     await writeFile(join(dir, 'job.json'), JSON.stringify(record, null, 2) + '\n').catch(() => undefined);
+    // The record supersedes it: a folder with job.json is a finished job, whoever its owner was.
+    await removeOwnerRecord(dir).catch(() => undefined);
 
     const terminal: JobEvent =
       state === 'succeeded'
