@@ -14,6 +14,8 @@ export interface GuestEntry {
   /** Symlink target, as stored. */
   target?: string;
   size: number;
+  /** A file's permission bits from the archive (0o755); absent for files added by hand or too big to keep. */
+  mode?: number;
 }
 
 const BLOCK = 512;
@@ -107,8 +109,10 @@ export function readTar(archive: Buffer, prefix: string, maxFileBytes = 16 * 102
     const path = joinGuestPath(prefix, name);
     if (!path) continue;
     if (type === '0' || type === '\0' || type === '7') {
+      // The mode of files read (systemd-sysv-generator skips an init script without its execute bit).
+      const mode = octal(header, 100, 8) & 0o7777;
       // A view into the archive, not a copy: an initramfs is tens of megabytes.
-      entries.set(path, realSize <= maxFileBytes ? { kind: 'file', data, size: realSize } : { kind: 'file', size: realSize });
+      entries.set(path, realSize <= maxFileBytes ? { kind: 'file', data, size: realSize, mode } : { kind: 'file', size: realSize });
     } else if (type === '5') {
       entries.set(path, { kind: 'dir', size: 0 });
     } else if (type === '2') {

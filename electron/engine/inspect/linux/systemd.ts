@@ -1,6 +1,6 @@
 import type { Evidence, SystemdSocket, SystemdTimer, UnitChain, UnitFile, UnitFileState } from '../../../../shared/contract/models/inspection';
-import type { GuestTree } from '../../appliance/guest-tree';
-import { joinGuestPath } from '../../appliance/guest-tree';
+import { GuestTree, joinGuestPath } from '../../appliance/guest-tree';
+import { GENERATOR_DIR, GENERATOR_DIRS, GENERATOR_LATE_DIR, generatorOutput } from './generated-units';
 import { unitChains } from './unit-chain';
 import type { PullKind, UnitGraph, UnitNode, UnitPull } from './unit-chain';
 
@@ -18,9 +18,19 @@ import type { PullKind, UnitGraph, UnitNode, UnitPull } from './unit-chain';
  *              or its [Install] section only has Also=;
  *  - linked:   /etc/systemd/system/NAME is a symlink to a file of the same name outside the search path;
  *  - disabled: it has WantedBy=, RequiredBy=, UpheldBy= or Alias= and nothing above;
- *  - static:   none of these ([Install] absent or without them).
- * "generated" and "transient" units live in /run, which does not exist offline: never reported.
+ *  - static:   none of these ([Install] absent or without them);
+ *  - generated: the unit comes from a generator's folder in /run (below).
  * A name that resolves to nothing (a dangling alias: systemctl says "bad") is left out.
+ *
+ * /run does not exist on a stopped guest, so `systemctl list-unit-files --root` never prints
+ * "generated". On the running guest, though, systemd-sysv-generator and systemd-fstab-generator
+ * turn /etc/init.d scripts and /etc/fstab lines into units at every boot (generated-units.ts works
+ * out what they write): their output is laid over the search path where systemd puts it (the fstab
+ * units after /etc, the init scripts' last), so a unit file of the same name in a folder before
+ * wins as it does in systemd, their .wants/.requires links join the boot chains, and they are
+ * listed as "generated" with the file they come from (/etc/init.d/NAME, /etc/fstab) as path, as
+ * `systemctl status` shows it. Other generators (getty, gpt-auto, cryptsetup...) read the kernel
+ * command line or the hardware: left out. "transient" units (systemd-run) have no file: never reported.
  */
 
 /** Where systemd looks for system units, highest priority first, as far as it exists offline. */
@@ -169,6 +179,39 @@ export function unitSearchPath(tree: GuestTree): string[] {
   return UNIT_SEARCH_PATH.filter((dir) => !(libIsLink && dir.startsWith('/lib/')));
 }
 
+/**
+ * Where systemd loads units from on the running guest: the search path with the generator
+ * folders at their place (path-lookup.c: GENERATOR_DIR after /etc and /run/systemd/system, before
+ * /usr/local/lib; GENERATOR_LATE_DIR after the vendor folders).
+ */
+function loadPath(searchPath: readonly string[]): string[] {
+  const at = searchPath.indexOf(CONFIG_UNIT_DIR) + 1;
+  return [...searchPath.slice(0, at), GENERATOR_DIR, ...searchPath.slice(at), GENERATOR_LATE_DIR];
+}
+
+function inGeneratorDir(path: string | null): boolean {
+  return path !== null && GENERATOR_DIRS.some((dir) => path.startsWith(`${dir}/`));
+}
+
+/**
+ * The guest's tree with what the generators would write at boot added under /run (the tree
+ * itself is left alone: a copy of its index, not of its contents).
+ */
+export function withGeneratedUnits(tree: GuestTree): GuestTree {
+  const searchPath = unitSearchPath(tree);
+  const nativeExists = (name: string): boolean =>
+    searchPath.some((dir) => {
+      const kind = tree.get(`${dir}/${name}`)?.kind;
+      return kind === 'file' || kind === 'symlink';
+    });
+  const { files, links } = generatorOutput(tree, nativeExists);
+  const view = new GuestTree();
+  view.add(new Map(tree.walk('/').map((path) => [path, tree.get(path)!])));
+  for (const [path, text] of files) view.addFile(path, Buffer.from(text));
+  for (const [path, target] of links) view.addSymlink(path, target);
+  return view;
+}
+
 interface Folder {
   entries: Array<{ name: string; path: string }>;
   subfolders: string[];
@@ -189,7 +232,13 @@ interface InstallInfo {
 }
 
 class UnitReader {
+  /**
+   * The folders `systemctl list-unit-files` looks for enablement links in (the generators' are
+   * empty for it offline; on a running guest they only make an instance "static").
+   */
   readonly searchPath: string[];
+  /** Where units load from: the search path and the generator folders. */
+  readonly loadPath: string[];
   private readonly infoCache = new Map<string, InstallInfo | null>();
   private readonly parsed = new Map<string, UnitDirective[]>();
   /** Every folder under the search path with its files, symlinks and subfolders: one pass over the tree. */
@@ -197,12 +246,13 @@ class UnitReader {
 
   constructor(private readonly tree: GuestTree) {
     this.searchPath = unitSearchPath(tree);
+    this.loadPath = loadPath(this.searchPath);
     const folderOf = (dir: string): Folder => {
       let folder = this.folders.get(dir);
       if (!folder) this.folders.set(dir, (folder = { entries: [], subfolders: [] }));
       return folder;
     };
-    for (const top of this.searchPath) {
+    for (const top of this.loadPath) {
       for (const path of tree.walk(top)) {
         // A tar stream may lack a folder's own entry: every folder on the way counts all the same.
         const parts = path.slice(top.length + 1).split('/');
@@ -238,7 +288,7 @@ class UnitReader {
 
   /** The first file or symlink carrying this name in the search path. */
   private find(name: string): string | null {
-    for (const dir of this.searchPath) {
+    for (const dir of this.loadPath) {
       const path = `${dir}/${name}`;
       const kind = this.tree.get(path)?.kind;
       if (kind === 'file' || kind === 'symlink') return path;
@@ -375,6 +425,7 @@ class UnitReader {
     if (!info) return null;
     if (info.masked) return { state: 'masked', info };
     if (info.path && basename(info.path) !== name && !isInstance(name)) return { state: 'alias', info };
+    if (inGeneratorDir(info.path)) return { state: 'generated', info };
     const direct = this.linkState(info, true);
     if (direct) return { state: direct, info };
     if (this.linkState(info, false)) return { state: 'indirect', info };
@@ -385,7 +436,7 @@ class UnitReader {
   /** Every unit name in the search path, each once (the first folder that has it decides). */
   names(): string[] {
     const names = new Set<string>();
-    for (const dir of this.searchPath) for (const { name } of this.entries(dir)) if (isUnitName(name)) names.add(name);
+    for (const dir of this.loadPath) for (const { name } of this.entries(dir)) if (isUnitName(name)) names.add(name);
     return [...names].sort();
   }
 
@@ -397,7 +448,7 @@ class UnitReader {
   dropIns(name: string): string[] {
     const dirNames = dropInNames(name);
     const byFile = new Map<string, string>();
-    for (const dir of this.searchPath) {
+    for (const dir of this.loadPath) {
       for (const dirName of dirNames) {
         for (const { name: file, path } of this.entries(`${dir}/${dirName}.d`)) {
           if (file.endsWith('.conf') && !byFile.has(file)) byFile.set(file, path);
@@ -441,7 +492,7 @@ class UnitReader {
     const instance = instanceOf(info.name);
     const dirNames = [...new Set([info.name, ...this.aliasesOf(info.name)].flatMap(dropInNames))];
     for (const [suffix, how] of PULL_FOLDERS) {
-      for (const dir of this.searchPath) {
+      for (const dir of this.loadPath) {
         for (const dirName of dirNames) {
           for (const { name, path } of this.entries(`${dir}/${dirName}${suffix}`)) {
             if (!isUnitName(name)) continue;
@@ -506,7 +557,7 @@ const PULL_KEYS: readonly PullKind[] = ['Wants', 'Requires', 'BindsTo', 'Upholds
  * it pulls in. Nodes are built on demand and kept.
  */
 export function unitGraph(tree: GuestTree): UnitGraph {
-  return graphOf(new UnitReader(tree));
+  return graphOf(new UnitReader(withGeneratedUnits(tree)));
 }
 
 function graphOf(reader: UnitReader): UnitGraph {
@@ -584,7 +635,7 @@ export interface SystemdUnits {
 
 /** The guest's unit files with their states, its timers and its sockets. */
 export function systemdUnits(tree: GuestTree): SystemdUnits {
-  const reader = new UnitReader(tree);
+  const reader = new UnitReader(withGeneratedUnits(tree));
   const unitFiles: UnitFile[] = [];
   const timers: SystemdTimer[] = [];
   const sockets: SystemdSocket[] = [];
@@ -595,6 +646,10 @@ export function systemdUnits(tree: GuestTree): SystemdUnits {
     const type = unitType(name);
     const own = state !== 'masked' && state !== 'alias';
     const directives = own ? reader.effective(info) : [];
+    if (state === 'generated') {
+      unitFiles.push(generatedUnit(reader, name, type, info, directives));
+      continue;
+    }
     const description = state === 'masked' ? null : (lastValue(own ? directives : reader.effective(info), 'Unit', 'Description')?.value ?? null);
     const unit: UnitFile = { unit: name, type, state, path: info.path, wantedBy: reader.pulledBy(name, [CONFIG_UNIT_DIR]), description };
     const vmware = !own ? [] : type === 'automount' ? vmwareOnlyLines('mount', automountTarget(reader, name)) : vmwareOnlyLines(type, directives);
@@ -602,7 +657,7 @@ export function systemdUnits(tree: GuestTree): SystemdUnits {
     unitFiles.push(unit);
     if (!own) continue;
     // Started at boot: enabled in /etc, or pulled in by a vendor .wants link (systemd-tmpfiles-clean.timer is static but always runs).
-    const startsAtBoot = state === 'enabled' || reader.pulledBy(name, reader.searchPath).length > 0;
+    const startsAtBoot = state === 'enabled' || reader.pulledBy(name, reader.loadPath).length > 0;
     if (type === 'timer') {
       const unitKey = lastValue(directives, 'Timer', 'Unit');
       timers.push({
@@ -617,6 +672,29 @@ export function systemdUnits(tree: GuestTree): SystemdUnits {
     }
   }
   return { unitFiles, timers, sockets, chains: unitChains(graphOf(reader)) };
+}
+
+/**
+ * A unit a generator wrote, as `systemctl list-units` shows it on the running guest: its source
+ * file as path (SourcePath=, what `systemctl status` prints as "Loaded: loaded (/etc/fstab;
+ * generated)"), the targets its links are in, and its description — the one the init script's
+ * header gives (the generator writes it as Description=), else the one systemd gives a unit
+ * without any (mount.c, swap.c): "Root Mount" for /, the mount point for another mount, the
+ * device for a swap; an automount gets none (systemd shows its name). No vmwareOnly: a VMware
+ * shared folder in fstab has its own finding (findings.ts).
+ */
+function generatedUnit(reader: UnitReader, name: string, type: string, info: InstallInfo, directives: UnitDirective[]): UnitFile {
+  const value = (section: string, key: string): string | null => lastValue(directives, section, key)?.value ?? null;
+  const where = value('Mount', 'Where');
+  const fallback = type === 'mount' && where !== null ? (where === '/' ? 'Root Mount' : where) : type === 'swap' ? value('Swap', 'What') : null;
+  return {
+    unit: name,
+    type,
+    state: 'generated',
+    path: value('Unit', 'SourcePath') ?? info.path,
+    wantedBy: reader.pulledBy(name, [CONFIG_UNIT_DIR, ...GENERATOR_DIRS]),
+    description: value('Unit', 'Description') ?? fallback,
+  };
 }
 
 /** An automount unit mounts through the .mount unit of the same name. */

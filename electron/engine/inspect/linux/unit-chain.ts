@@ -12,10 +12,17 @@ import type { UnitChain, UnitFileState } from '../../../../shared/contract/model
  * for what the packages ship: multi-user.target.wants/getty.target). A masked or missing unit is
  * not started and pulls in nothing. Breadth-first from the default target gives the shortest chain.
  *
+ * The units systemd-fstab-generator and systemd-sysv-generator write to /run at boot are in the
+ * graph (systemd.ts lays them over the unit folders, generated-units.ts): an application started
+ * only by its /etc/init.d script and rc2-5.d links is reached through multi-user.target.
+ *
  * Left out: the implicit dependencies systemd adds itself (a service's Requires=sysinit.target,
- * its slice, its .socket): they pull in targets and slices the default target reaches anyway,
- * never one of the units asked about; and units a generator writes to /run at boot (fstab mounts,
- * serial-getty@ttyS0 for console=ttyS0), which do not exist on a stopped guest.
+ * Requires= on the mounts of its paths, its slice, its .socket): they pull in targets, mounts and
+ * slices the default target reaches anyway, never one of the units asked about — though through
+ * them systemd may know a shorter chain (a generated service wanted by graphical.target itself
+ * reaches sysinit.target in one step): the chain shown is then a longer one systemd has too. And
+ * the units other generators write from the kernel command line or the hardware
+ * (serial-getty@ttyS0 for console=ttyS0), which cannot be known offline.
  */
 
 /**
