@@ -3,14 +3,15 @@ import { GuestTree } from '../../../electron/engine/appliance/guest-tree';
 import { systemdUnits, unitGraph } from '../../../electron/engine/inspect/linux/systemd';
 import { MAX_CHAIN, REPAIR_UNITS, unitChains } from '../../../electron/engine/inspect/linux/unit-chain';
 import type { UnitGraph, UnitNode } from '../../../electron/engine/inspect/linux/unit-chain';
+import { REAL_UNIT_FILES } from './samples/unit-files';
 import type { InspectionReport } from '../../../shared/contract/models/inspection';
 import { CHAINS_NOT_READ_TEXT, chainEmptyText, chainRows } from '../../../shared/report-facts-services';
 
 /**
  * Boot chains on real unit files: those of the Debian 12 fixture's root file system
  * (debootstrap bookworm minbase + ifupdown, open-vm-tools, dbus; systemd 252), copied with `cat`
- * from its /usr/lib/systemd/system (comment lines left out: systemd skips them), with the
- * fixture's own symlinks.
+ * from its /usr/lib/systemd/system (comment lines left out: systemd skips them; the gettys and
+ * open-vm-tools verbatim, shared with systemd.test.ts), with the fixture's own symlinks.
  *
  * The expected chains are systemd's: each layout was made on a copy of that root file system
  * (extracted with test/integration/inspect/systemctl-reference.ts extractUnitFolders), changed
@@ -139,91 +140,9 @@ RemainAfterExit=yes
 [Install]
 WantedBy=network-online.target
 `,
-  'open-vm-tools.service': `[Unit]
-Description=Service for virtual machines hosted on VMware
-Documentation=http://open-vm-tools.sourceforge.net/about.php
-ConditionVirtualization=vmware
-DefaultDependencies=no
-Before=cloud-init-local.service
-After=vgauth.service
-After=apparmor.service
-RequiresMountsFor=/tmp
-After=systemd-remount-fs.service systemd-tmpfiles-setup.service systemd-modules-load.service
-
-[Service]
-ExecStart=/usr/bin/vmtoolsd
-TimeoutStopSec=5
-
-[Install]
-WantedBy=multi-user.target
-Alias=vmtoolsd.service
-`,
-  'serial-getty@.service': `[Unit]
-Description=Serial Getty on %I
-Documentation=man:agetty(8) man:systemd-getty-generator(8)
-Documentation=https://0pointer.de/blog/projects/serial-console.html
-BindsTo=dev-%i.device
-After=dev-%i.device systemd-user-sessions.service plymouth-quit-wait.service getty-pre.target
-After=rc-local.service
-
-Before=getty.target
-IgnoreOnIsolate=yes
-
-Conflicts=rescue.service
-Before=rescue.service
-
-[Service]
-ExecStart=-/sbin/agetty -o '-p -- \\\\u' --keep-baud 115200,57600,38400,9600 - $TERM
-Type=idle
-Restart=always
-UtmpIdentifier=%I
-StandardInput=tty
-StandardOutput=tty
-TTYPath=/dev/%I
-TTYReset=yes
-TTYVHangup=yes
-IgnoreSIGPIPE=no
-SendSIGHUP=yes
-
-[Install]
-WantedBy=getty.target
-`,
-  'getty@.service': `[Unit]
-Description=Getty on %I
-Documentation=man:agetty(8) man:systemd-getty-generator(8)
-Documentation=https://0pointer.de/blog/projects/serial-console.html
-After=systemd-user-sessions.service plymouth-quit-wait.service getty-pre.target
-After=rc-local.service
-
-Before=getty.target
-IgnoreOnIsolate=yes
-
-Conflicts=rescue.service
-Before=rescue.service
-
-ConditionPathExists=/dev/tty0
-
-[Service]
-ExecStart=-/sbin/agetty -o '-p -- \\\\u' --noclear - $TERM
-Type=idle
-Restart=always
-RestartSec=0
-UtmpIdentifier=%I
-StandardInput=tty
-StandardOutput=tty
-TTYPath=/dev/%I
-TTYReset=yes
-TTYVHangup=yes
-TTYVTDisallocate=yes
-IgnoreSIGPIPE=no
-SendSIGHUP=yes
-
-UnsetEnvironment=LANG LANGUAGE LC_CTYPE LC_NUMERIC LC_TIME LC_COLLATE LC_MONETARY LC_MESSAGES LC_PAPER LC_NAME LC_ADDRESS LC_TELEPHONE LC_MEASUREMENT LC_IDENTIFICATION
-
-[Install]
-WantedBy=getty.target
-DefaultInstance=tty1
-`,
+  'open-vm-tools.service': REAL_UNIT_FILES['open-vm-tools.service']!,
+  'serial-getty@.service': REAL_UNIT_FILES['serial-getty@.service']!,
+  'getty@.service': REAL_UNIT_FILES['getty@.service']!,
 };
 
 const U = '/usr/lib/systemd/system';
