@@ -6,7 +6,7 @@ import { cancelledError, EngineFailure } from '../core/errors';
 import type { LogSink } from '../core/stage';
 import { lineSplitter } from '../core/tool-runner';
 import './error-codes';
-import { liveGroupMembers } from './processes';
+import { liveGroupMembers } from '../core/processes';
 
 /**
  * Runs the site's own commands between a VM's stages. A hook is an argument list (a shell only

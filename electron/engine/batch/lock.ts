@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { engineError } from '../../../shared/contract/errors';
 import { EngineFailure } from '../core/errors';
 import './error-codes';
-import { procInfo } from './processes';
+import { procInfo } from '../core/processes';
 
 /**
  * One runner per journal. The lock file beside the journal names its owner (pid and the

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { JOB_RECORD_FILE } from '../core/job-record';
+import type { JobRecord } from '../core/job-record';
 import { join } from 'node:path';
 import type { MigrateResult } from '../../../shared/contract/api/vcenter';
 import type { EngineError } from '../../../shared/contract/errors';
@@ -627,15 +629,11 @@ export function rowFor(vm: ResolvedVm, record: VmRecordState): BatchVmRow {
   };
 }
 
-interface JobRecordFile {
-  state: 'succeeded' | 'failed' | 'cancelled';
-  result: unknown;
-  error: EngineError | null;
-}
+type JobRecordFile = Pick<JobRecord, 'state' | 'result' | 'error'>;
 
 export async function readJobRecord(jobDir: string): Promise<JobRecordFile | null> {
   try {
-    return JSON.parse(await readFile(join(jobDir, 'job.json'), 'utf8')) as JobRecordFile;
+    return JSON.parse(await readFile(join(jobDir, JOB_RECORD_FILE), 'utf8')) as JobRecordFile;
   } catch {
     return null;
   }

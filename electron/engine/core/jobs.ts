@@ -1,4 +1,4 @@
-import { mkdir, writeFile, appendFile } from 'node:fs/promises';
+import { mkdir, appendFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { EngineError } from '../../../shared/contract/errors';
@@ -6,6 +6,7 @@ import type { JobEvent, JobState, Observation } from '../../../shared/contract/e
 import type { JobSummary } from '../../../shared/contract/api/core';
 import { EngineFailure, toEngineError, cancelledError, fail } from './errors';
 import { ProgressMeter, throttle } from '../../../shared/progress';
+import { writeJobRecord } from './job-record';
 import { ownerRecordFor, removeOwnerRecord, writeOwnerRecord } from './job-owner';
 import type { CleanupRegistry, LogLevel, LogSink, ProgressReport, Stage, StageContext } from './stage';
 import type { ToolRunner } from './tool-runner';
@@ -301,8 +302,7 @@ export class JobManager {
     entry.summary.error = error;
     entry.summary.result = result ?? null;
 
-    const record = {
-      schema: 'hyper2kvm.job/1',
+    await writeJobRecord(dir, {
       jobId: id,
       kind: spec.kind,
       title: spec.title,
@@ -314,8 +314,7 @@ export class JobManager {
       stages: stageTimes,
       result,
       error,
-    };
-    await writeFile(join(dir, 'job.json'), JSON.stringify(record, null, 2) + '\n').catch(() => undefined);
+    }).catch(() => undefined);
     // The record supersedes it: a folder with job.json is a finished job, whoever its owner was.
     await removeOwnerRecord(dir).catch(() => undefined);
 

@@ -4,6 +4,7 @@ import { engineError } from '../../../shared/contract/errors';
 import type { EngineError } from '../../../shared/contract/errors';
 import type { JobEvent } from '../../../shared/contract/events';
 import { toEngineError } from '../core/errors';
+import { JOB_RECORD_FILE, writeJobRecord } from '../core/job-record';
 import { here as hereNow, ownerRecordFor, ownerStatus, readOwnerRecord, removeOwnerRecord } from '../core/job-owner';
 import type { Here, OwnerRecord } from '../core/job-owner';
 import type { ToolRunner } from '../core/tool-runner';
@@ -146,13 +147,13 @@ export async function sweepInterruptedJobs(options: SweepOptions): Promise<Swept
       // owner.json first: finished jobs have none, so the common case costs one failed open.
       const owner = await readOwnerRecord(jobDir);
       if (!owner) continue;
-      const decision = sweepDecision({ hasJobRecord: await exists(join(jobDir, 'job.json')), owner }, at);
+      const decision = sweepDecision({ hasJobRecord: await exists(join(jobDir, JOB_RECORD_FILE)), owner }, at);
       if (!decision.sweep) continue;
       const claim = await claimJob(jobDir, at);
       if (!claim) continue;
       try {
         // Another sweep may have finished it between our look and our claim.
-        if (await exists(join(jobDir, 'job.json'))) continue;
+        if (await exists(join(jobDir, JOB_RECORD_FILE))) continue;
         swept.push(await sweepJob(jobId, jobDir, owner, options));
       } finally {
         await claim.release();
@@ -185,9 +186,7 @@ async function sweepJob(jobId: string, jobDir: string, owner: OwnerRecord, optio
 
   const error = interruptedError(facts, undone, { pid: owner.pid, killed });
   const endedAt = now().toISOString();
-  // The same shape as the job manager's record (core/jobs.ts), written aside and renamed.
-  const record = {
-    schema: 'hyper2kvm.job/1',
+  await writeJobRecord(jobDir, {
     jobId,
     kind: owner.kind,
     title: owner.title,
@@ -199,10 +198,7 @@ async function sweepJob(jobId: string, jobDir: string, owner: OwnerRecord, optio
     stages: facts.done,
     result: null,
     error,
-  };
-  const temp = join(jobDir, '.job.json.tmp');
-  await writeFile(temp, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temp, join(jobDir, 'job.json'));
+  });
   // The event log ends like any failed job's, for whoever replays it.
   const stage = facts.running[0]?.id;
   const terminal: JobEvent = stage === undefined ? { type: 'failed', jobId, at: endedAt, error } : { type: 'failed', jobId, at: endedAt, stage, error };

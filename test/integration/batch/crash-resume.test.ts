@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalRecord } from '../../../electron/engine/batch/journal';
-import { processesMentioning } from '../../../electron/engine/batch/processes';
+import { processesMentioning } from '../../../electron/engine/core/processes';
 import { runCommand } from '../../../electron/engine/core/tool-runner';
 import { vmdkSamples } from '../../fixtures';
 import type { VmdkSamples } from '../../fixtures';

@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireRunnerLock, lockHolder, lockPath } from '../../../electron/engine/batch/lock';
-import { parseStat, procInfo } from '../../../electron/engine/batch/processes';
+import { parseStat, procInfo } from '../../../electron/engine/core/processes';
 
 let dir: string;
 beforeEach(() => {
