@@ -27,6 +27,8 @@ import type { KernelInputs } from './linux/facts';
 import type { GfCommand, GfResult } from '../appliance/guestfish-protocol';
 import { known, parseHash, parseInteger, parseLines, parseStruct } from '../appliance/guestfish-protocol';
 import type { GuestfishSession } from '../appliance/guestfish-session';
+import { detectLinuxRoot, probeTargets } from './linux/root-detect';
+import { parseRootProbe, rootProbeCommand } from './linux/root-probe';
 import { TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable } from './partition-table';
 import type { PartitionTable } from './partition-table';
 import { MOUNTABLE, describeFilesystem, diskInfo, isFilesystem, parseBlkid, parseStatvfs } from './storage';
@@ -84,9 +86,8 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     { name: 'list-partitions' },
     ...drives.map((d, i) => ({ name: 'download-offset', args: [d.device, tableFiles[i]!, '0', String(TABLE_BYTES)] })),
     ...drives.flatMap((d): GfCommand[] => [{ name: 'blockdev-getss', args: [d.device] }, { name: 'blockdev-getro', args: [d.device] }]),
-    // Before inspect-os: its mounts replay journals (see filesystem-details.ts).
+    // Before anything is mounted: a mount replays journals (see filesystem-details.ts).
     preMountCommand(),
-    { name: 'inspect-os' },
   ]);
   const version = parseStruct(a[0]!.output);
   const libguestfs = version.major ? `${version.major}.${version.minor}.${version.release}${version.extra ?? ''}` : null;
@@ -115,37 +116,21 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   const preResult = a[blockAt + 2 * drives.length]!;
   const pre: PreMountReads = parsePreMount(preResult.ok ? preResult.output : '');
   if (!preResult.ok) notes.push(`The file systems' own tools could not be run before mounting: ${preResult.error}`);
-  const inspectResult = a[blockAt + 2 * drives.length + 1]!;
-  if (!inspectResult.ok) notes.push(`libguestfs inspection failed: ${inspectResult.error}`);
-  const roots = inspectResult.ok ? parseLines(inspectResult.output) : [];
 
-  // Round trip 2: what each OS is, and what every block device holds.
+  // Round trip 2: what every block device holds.
   ctx.step?.(INSPECT_STEPS[1]);
   const candidates = blockCandidates(drives.map((d) => d.device), tables, kernelPartitions);
   const mayHaveLvm = [...tables.values()].some((t) => !t || t.kind === 'none' || t.partitions.some((p) => p.type === '8e' || p.type === 'e6d6d379-f507-44c2-a23c-238f2a3df928'));
-  const b = await session.batch([
-    ...roots.flatMap((root) => OS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))),
-    ...candidates.map((dev): GfCommand => ({ name: 'blkid', args: [dev] })),
-    ...(mayHaveLvm ? [{ name: 'lvs' }] : []),
-  ]);
-  const fieldResults = roots.map((root, r) => new Map<OsField, GfResult>(OS_FIELDS.map((f, k) => [f, b[r * OS_FIELDS.length + k]!])));
-  const windowsRoots = roots.filter((_, r) => fieldResults[r]!.get('type')?.output.trim() === 'windows');
-  if (windowsRoots.length) {
-    const w = await session.batch(windowsRoots.flatMap((root) => WINDOWS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))));
-    windowsRoots.forEach((root, k) => {
-      const fields = fieldResults[roots.indexOf(root)]!;
-      WINDOWS_FIELDS.forEach((f, j) => fields.set(f, w[k * WINDOWS_FIELDS.length + j]!));
-    });
-  }
-  const identities = roots.map((root, r) => identityFrom(root, fieldResults[r]!));
+  const b = await session.batch([...candidates.map((dev): GfCommand => ({ name: 'blkid', args: [dev] })), ...(mayHaveLvm ? [{ name: 'lvs' }] : [])]);
   const blkids = new Map<string, BlkidInfo>();
   candidates.forEach((dev, k) => {
-    const result = b[roots.length * OS_FIELDS.length + k]!;
+    const result = b[k]!;
     if (result.ok) blkids.set(dev, parseBlkid(dev, result.output));
   });
+  let lvs: string[] = [];
   if (mayHaveLvm) {
     const lvsResult = b.at(-1)!;
-    const lvs = lvsResult.ok ? parseLines(lvsResult.output) : [];
+    lvs = lvsResult.ok ? parseLines(lvsResult.output) : [];
     if (lvs.length) {
       const c = await session.batch(lvs.map((lv) => ({ name: 'blkid', args: [lv] })));
       lvs.forEach((lv, k) => {
@@ -154,7 +139,10 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     }
   }
 
-  const firmware = [...tables.values()].some((t) => t?.partitions.some(isEsp)) ? 'uefi' : roots.length ? 'bios' : 'unknown';
+  // Round trip 3: which of them is an operating system, and what it is.
+  const identities = await findOperatingSystems(ctx, { devices: [...candidates, ...lvs], blkids, disks: drives.map((d) => d.device), partitions: kernelPartitions, lvs }, notes);
+
+  const firmware = [...tables.values()].some((t) => t?.partitions.some(isEsp)) ? 'uefi' : identities.length ? 'bios' : 'unknown';
   for (const id of identities) id.identity.firmware = firmware;
   const primary = identities[0] ?? null;
 
@@ -304,6 +292,62 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     summary: summarizeFindings(findings),
     notes,
   };
+}
+
+type FoundOs = ReturnType<typeof identityFrom>;
+
+interface OsSearch {
+  /** Every block device that may hold a file system (partitions, bare disks, LVs). */
+  devices: string[];
+  blkids: ReadonlyMap<string, BlkidInfo>;
+  disks: string[];
+  partitions: string[];
+  lvs: string[];
+}
+
+/**
+ * The operating systems on the disks: by our own root detection (one probe round trip, see
+ * linux/root-detect.ts) where it recognises one Linux root it has been compared with inspect-os
+ * on, else by libguestfs inspect-os, which knows Windows, the BSDs and multi-boot disks.
+ */
+async function findOperatingSystems(ctx: InspectContext, search: OsSearch, notes: string[]): Promise<FoundOs[]> {
+  const { targets, skipped } = probeTargets(search.devices, (device) => search.blkids.get(device)?.type ?? null);
+  const input = { probes: [], disks: search.disks, partitions: search.partitions, lvs: search.lvs, blkids: [...search.blkids.values()], skipped, assembled: [] };
+  let detection = detectLinuxRoot(input);
+  // Nothing the probe cannot read: run it (with something it cannot, inspect-os is needed anyway).
+  if (!skipped.length) {
+    const [probe] = await ctx.session.batch([rootProbeCommand(targets)]);
+    if (probe!.ok) {
+      const read = parseRootProbe(probe!.output);
+      detection = detectLinuxRoot({ ...input, probes: read.probes, assembled: read.assembled });
+    } else detection = { kind: 'fallback', reason: `the root probe failed: ${probe!.error}` };
+  }
+  if (detection.kind === 'linux') {
+    const { root, mountpoints, ...fields } = detection.root;
+    ctx.log('info', `Operating system found by root detection on ${root}`);
+    return [{ identity: { ...noOsIdentity(), ...fields, root, type: 'linux' }, mountpoints, driveLetters: [] }];
+  }
+  ctx.log('info', `Operating systems looked for with libguestfs inspect-os (${detection.reason})`);
+  return inspectOs(ctx.session, notes);
+}
+
+/** libguestfs inspect-os and the inspect-get-* fields of each root it finds. */
+async function inspectOs(session: GuestfishSession, notes: string[]): Promise<FoundOs[]> {
+  const [inspected] = await session.batch([{ name: 'inspect-os' }]);
+  if (!inspected!.ok) notes.push(`libguestfs inspection failed: ${inspected!.error}`);
+  const roots = inspected!.ok ? parseLines(inspected!.output) : [];
+  if (!roots.length) return [];
+  const b = await session.batch(roots.flatMap((root) => OS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))));
+  const fieldResults = roots.map((root, r) => new Map<OsField, GfResult>(OS_FIELDS.map((f, k) => [f, b[r * OS_FIELDS.length + k]!])));
+  const windowsRoots = roots.filter((_, r) => fieldResults[r]!.get('type')?.output.trim() === 'windows');
+  if (windowsRoots.length) {
+    const w = await session.batch(windowsRoots.flatMap((root) => WINDOWS_FIELDS.map((f): GfCommand => ({ name: `inspect-get-${f}`, args: [root] }))));
+    windowsRoots.forEach((root, k) => {
+      const fields = fieldResults[roots.indexOf(root)]!;
+      WINDOWS_FIELDS.forEach((f, j) => fields.set(f, w[k * WINDOWS_FIELDS.length + j]!));
+    });
+  }
+  return roots.map((root, r) => identityFrom(root, fieldResults[r]!));
 }
 
 /** Block devices that may hold a file system: partitions, and whole disks without a table. */
