@@ -13,23 +13,12 @@ export interface BlkidInfo {
   label: string | null;
   uuid: string | null;
   version: string | null;
-  /** The partition's own GUID and name (GPT; MBR gives a disk-signature PARTUUID, no name). */
-  partUuid: string | null;
-  partLabel: string | null;
 }
 
-/** `blkid DEVICE` as guestfish prints it (TYPE: ext4, UUID: ..., LABEL: ..., PART_ENTRY_UUID: ...). */
+/** `blkid DEVICE` as guestfish prints it (TYPE: ext4, UUID: ..., LABEL: ...). */
 export function parseBlkid(device: string, output: string): BlkidInfo {
   const tags = parseHash(output);
-  return {
-    device,
-    type: known(tags.get('TYPE')),
-    label: known(tags.get('LABEL')),
-    uuid: known(tags.get('UUID')),
-    version: known(tags.get('VERSION')),
-    partUuid: known(tags.get('PART_ENTRY_UUID')),
-    partLabel: known(tags.get('PART_ENTRY_NAME')),
-  };
+  return { device, type: known(tags.get('TYPE')), label: known(tags.get('LABEL')), uuid: known(tags.get('UUID')), version: known(tags.get('VERSION')) };
 }
 
 export interface UsageInfo {

@@ -42,8 +42,6 @@ export interface BlockIds {
   type: string | null;
   uuid: string | null;
   label: string | null;
-  partUuid: string | null;
-  partLabel: string | null;
 }
 
 export interface DetectInput {
@@ -63,7 +61,7 @@ export interface DetectInput {
 }
 
 /** Distributions whose every field we have compared with inspect-os (and whose rules we follow). */
-export const VERIFIED_DISTROS = new Set(['debian', 'ubuntu', 'fedora', 'rhel', 'centos', 'opensuse', 'sles', 'alpinelinux', 'archlinux', 'redhat-based']);
+export const VERIFIED_DISTROS = new Set(['debian', 'ubuntu', 'fedora', 'rhel', 'centos', 'rocky', 'opensuse', 'sles', 'alpinelinux', 'archlinux', 'redhat-based']);
 
 /** File-system types the probe mounts; any other (NTFS, UFS, HFS+...) is left to inspect-os. */
 const PROBED_TYPES = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'vfat']);
@@ -209,6 +207,7 @@ const OS_RELEASE_IDS: Record<string, string> = {
   opensuse: 'opensuse',
   pld: 'pldlinux',
   rhel: 'rhel',
+  rocky: 'rocky',
   sles: 'sles',
   sled: 'sles',
   ubuntu: 'ubuntu',
@@ -225,7 +224,9 @@ function parseOsRelease(text: string, data: ReleaseData): boolean {
   for (const [key, value] of keyValues(text, shellUnquote)) {
     if (key === 'ID') {
       const distro = osReleaseId(value);
-      if (distro) data.distro = distro;
+      // An ID we do not map may be one this libguestfs knows (it grows with each release): its call.
+      if (!distro) throw new UnsupportedRelease();
+      data.distro = distro;
     } else if (key === 'PRETTY_NAME') data.productName = value;
     else if (key === 'VERSION_ID') {
       const neokylin = /^V(\d+)Update(\d+)$/.exec(value);
@@ -397,7 +398,8 @@ export function hostnameOf(probe: RootProbe): string | null | typeof UNSUPPORTED
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=("[^"\\$`]*"|'[^']*'|[^\s"'\\$`;#]*)$/.exec(trimmed);
     // Anything fancier (export, arrays, escapes, trailing comments) is Augeas's to read.
     if (!m) return UNSUPPORTED;
-    if (m[1] === 'HOSTNAME') values.push(m[2]!.replace(/^(["'])(.*)\1$/, '$2'));
+    // Augeas keeps the quotes (measured: HOSTNAME="old.example.com" gives "\"old.example.com\"").
+    if (m[1] === 'HOSTNAME') values.push(m[2]!);
   }
   if (values.length > 1) return UNSUPPORTED;
   return values[0] || null;
@@ -465,8 +467,9 @@ export function fstabMountpoints(probe: RootProbe, input: DetectInput): Mountpoi
 
 /** One fstab spec → appliance device; null when inspect-os leaves the line out. */
 function resolveSpec(spec: string, probe: RootProbe, input: DetectInput): string | null | { reason: string } {
-  const tag = /^(UUID|LABEL|PARTUUID|PARTLABEL)=(.*)$/.exec(spec);
+  const tag = /^(UUID|LABEL)=(.*)$/.exec(spec);
   if (tag) return findfs(tag[1] as Tag, shellUnquote(tag[2]!), input);
+  // libguestfs 1.48 resolves neither PARTUUID= nor PARTLABEL= (measured: the lines are left out).
   if (spec === '/dev/root') return probe.mountable;
   if (!spec.startsWith('/dev/')) return null;
   if (spec.startsWith('/dev/mapper/')) {
@@ -479,31 +482,27 @@ function resolveSpec(spec: string, probe: RootProbe, input: DetectInput): string
   if (xdev) {
     const index = [...xdev[2]!].reduce((n, c) => n * 26 + (c.charCodeAt(0) - 96), 0) - 1;
     const disk = input.disks[index];
-    const device = disk ? `${disk}${xdev[3]}` : null;
-    return device && input.partitions.includes(device) ? device : spec;
+    // inspect-os only checks that the disk exists (measured: /dev/vda9 becomes /dev/sda9 with no partition 9).
+    return disk && xdev[3] ? `${disk}${xdev[3]}` : spec;
   }
   if (/^\/dev\/md\d+$/.test(spec) || spec.startsWith('/dev/cciss/') || spec.startsWith('/dev/dm-')) return { reason: `${spec}: a device inspect-os resolves its own way` };
   const byId = /^\/dev\/disk\/by-id\/(.*)$/.exec(spec);
   if (byId) {
     if (byId[1]!.startsWith('dm-uuid-')) return { reason: `${spec}: a device inspect-os resolves its own way` };
     const part = /-part(\d+)$/.exec(byId[1]!);
-    if (!part || input.disks.length !== 1) return spec;
-    const device = `${input.disks[0]}${part[1]}`;
-    return input.partitions.includes(device) ? device : spec;
+    return part && input.disks.length === 1 ? `${input.disks[0]}${part[1]}` : spec;
   }
-  if (spec.startsWith('/dev/disk/by-uuid/')) {
-    const found = findfs('UUID', spec.slice('/dev/disk/by-uuid/'.length), input);
-    return found === null ? spec : found;
-  }
+  // libguestfs 1.48 keeps /dev/disk/by-uuid/... as written (measured); other /dev/disk names it may map.
+  if (spec.startsWith('/dev/disk/by-uuid/')) return spec;
   if (spec.startsWith('/dev/disk/')) return { reason: `${spec}: a device inspect-os resolves its own way` };
   return spec;
 }
 
-type Tag = 'UUID' | 'LABEL' | 'PARTUUID' | 'PARTLABEL';
+type Tag = 'UUID' | 'LABEL';
 
 /** findfs in the appliance: the one device carrying the tag (two carrying it: inspect-os's pick, not ours). */
 function findfs(tag: Tag, value: string, input: DetectInput): string | null | { reason: string } {
-  const field = { UUID: 'uuid', LABEL: 'label', PARTUUID: 'partUuid', PARTLABEL: 'partLabel' } as const;
+  const field = { UUID: 'uuid', LABEL: 'label' } as const;
   // Exact comparison, as blkid evaluates a tag.
   const matches = input.blkids.filter((b) => b[field[tag]] === value);
   if (matches.length > 1) return { reason: `${tag}=${value} is carried by ${matches.length} devices` };
@@ -522,6 +521,9 @@ export function osinfo(distro: string, major: number, minor: number): string | n
     case 'debian':
       if (major >= 4) return `debian${major}`;
       break;
+    case 'rocky':
+      if (major >= 8) return `rocky${major}`;
+      break;
     case 'fedora':
     case 'mageia':
       return `${distro}${major}`;
@@ -538,7 +540,7 @@ export function osinfo(distro: string, major: number, minor: number): string | n
 }
 
 export function packageFormat(distro: string): string | null {
-  if (['altlinux', 'centos', 'fedora', 'mageia', 'mandriva', 'meego', 'neokylin', 'opensuse', 'oraclelinux', 'redhat-based', 'rhel', 'scientificlinux', 'sles', 'suse-based'].includes(distro)) return 'rpm';
+  if (['altlinux', 'centos', 'rocky', 'fedora', 'mageia', 'mandriva', 'meego', 'neokylin', 'opensuse', 'oraclelinux', 'redhat-based', 'rhel', 'scientificlinux', 'sles', 'suse-based'].includes(distro)) return 'rpm';
   if (['debian', 'kalilinux', 'linuxmint', 'ubuntu'].includes(distro)) return 'deb';
   return { archlinux: 'pacman', gentoo: 'ebuild', pardus: 'pisi', alpinelinux: 'apk', voidlinux: 'xbps' }[distro] ?? null;
 }
@@ -552,6 +554,7 @@ export function packageManagement(distro: string, major: number, probe: RootProb
     case 'oraclelinux':
     case 'redhat-based':
     case 'rhel':
+    case 'rocky':
     case 'scientificlinux':
       return major >= 8 ? 'dnf' : major >= 5 ? 'yum' : major >= 2 ? 'up2date' : null;
     case 'altlinux':
