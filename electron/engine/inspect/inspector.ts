@@ -332,7 +332,7 @@ async function findOperatingSystems(ctx: InspectContext, search: OsSearch, notes
 }
 
 /** libguestfs inspect-os and the inspect-get-* fields of each root it finds. */
-async function inspectOs(session: GuestfishSession, notes: string[]): Promise<FoundOs[]> {
+export async function inspectOs(session: GuestfishSession, notes: string[]): Promise<FoundOs[]> {
   const [inspected] = await session.batch([{ name: 'inspect-os' }]);
   if (!inspected!.ok) notes.push(`libguestfs inspection failed: ${inspected!.error}`);
   const roots = inspected!.ok ? parseLines(inspected!.output) : [];

@@ -9,8 +9,12 @@ import { classify, describeRoot, detectLinuxRoot, probeTargets } from '../../../
 import type { DetectInput, DetectedRoot } from '../../../electron/engine/inspect/linux/root-detect';
 import { parseRootProbe, rootProbeCommand } from '../../../electron/engine/inspect/linux/root-probe';
 import type { RootProbeOutput } from '../../../electron/engine/inspect/linux/root-probe';
+import { inspectOs } from '../../../electron/engine/inspect/inspector';
 import { parseBlkid } from '../../../electron/engine/inspect/storage';
 import { linuxRoots } from '../../support/linux-roots';
+import { lvmRoot } from '../../support/lvm-root';
+import { runInspect } from './helpers';
+import type { StageRun } from './helpers';
 
 /**
  * Our root detection against libguestfs inspect-os on fifteen real Linux roots (Debian, Ubuntu old
@@ -126,5 +130,39 @@ describe('root detection against inspect-os on fifteen Linux roots', () => {
     }
     // AlmaLinux's os-release ID is not one we map (libguestfs 1.48 calls it "redhat-based").
     expect(fallbacks).toEqual({ '/dev/sda11': 'a release file only inspect-os parses' });
+  });
+});
+
+describe('a root on LVM (CentOS Stream layout), inspected as a job does, and inspect-os in the same appliance', () => {
+  let run: StageRun;
+
+  beforeAll(async () => {
+    const fixture = await lvmRoot();
+    run = await runInspect({ disks: [{ path: fixture.disk, format: fixture.format }], keepSession: true });
+  });
+
+  afterAll(async () => {
+    await run?.finish();
+  });
+
+  it('is found by our detection, with the identity and mountpoints inspect-os gives', async () => {
+    expect(run.logs.map((l) => l.message)).toContain('Operating system found by root detection on /dev/cs-sys/root');
+    const session = run.session!;
+    await session.batch([{ name: 'umount-all' }]);
+    const notes: string[] = [];
+    const theirs = await inspectOs(session, notes);
+    expect(notes).toEqual([]);
+    expect(theirs).toHaveLength(1);
+    const { firmware: _ours, ...ours } = run.report.os;
+    const { firmware: _theirs, ...reference } = theirs[0]!.identity;
+    expect(ours).toEqual(reference);
+    expect(run.report.mountpoints).toEqual(theirs[0]!.mountpoints);
+    // What the fixture was made to exercise: a doubled dash in /dev/mapper, /dev/VG/LV, a UUID.
+    expect(run.report.mountpoints).toEqual([
+      { device: '/dev/cs-sys/root', path: '/' },
+      { device: '/dev/sda1', path: '/boot' },
+      { device: '/dev/cs-sys/home', path: '/home' },
+    ]);
+    expect(run.report.os).toMatchObject({ distro: 'centos', majorVersion: 9, osinfo: 'centos9', packageManagement: 'dnf', hostname: 'stream9.example.com' });
   });
 });
