@@ -6,6 +6,7 @@ import {
   escapePath,
   fstabUnits,
   generatorOutput,
+  gettyConsoles,
   isHiddenOrBackup,
   mangleUnitName,
   parseInitScript,
@@ -356,5 +357,25 @@ describe('the generated units in the unit list and the boot chains', () => {
     expect([...files.keys()]).toEqual([`${GENERATOR_LATE_DIR}/acme-app.service`, `${GENERATOR_DIR}/tmp.mount`]);
     expect(links.get(`${GENERATOR_LATE_DIR}/multi-user.target.wants/acme-app.service`)).toBe('../acme-app.service');
     expect(links.get(`${GENERATOR_DIR}/local-fs.target.requires/tmp.mount`)).toBe('../tmp.mount');
+  });
+});
+
+describe('systemd-getty-generator on the domain hyper2kvm defines (one serial port, ttyS0; no virtio console)', () => {
+  it.each<[string | null, string[]]>([
+    [null, []],
+    ['root=UUID=x ro quiet', []],
+    // A virtual terminal gets no serial getty; options after the comma are the port's settings.
+    ['console=tty0 console=ttyS0,115200n8', ['ttyS0']],
+    ['console=ttyS0 console=ttyS0,9600', ['ttyS0']],
+    // The domain has no second serial port and no virtio console: nothing opens there.
+    ['console=ttyS1,115200 console=hvc0 console=tty1', []],
+    ['console=ttyS0 systemd.getty_auto=0', []],
+    // The last switch wins, "-" and "_" are the same in a key, a value systemd cannot parse is ignored.
+    ['systemd.getty-auto=no console=ttyS0 systemd.getty_auto', ['ttyS0']],
+    ['console=ttyS0 systemd.getty_auto=maybe', ['ttyS0']],
+  ])('%s', (cmdline, consoles) => {
+    expect(gettyConsoles(cmdline)).toEqual(consoles);
+    const { links } = generatorOutput(new GuestTree(), () => false, cmdline);
+    expect([...links].filter(([path]) => path.includes('getty.target.wants'))).toEqual(consoles.map((tty) => [`/run/systemd/generator/getty.target.wants/serial-getty@${tty}.service`, '/lib/systemd/system/serial-getty@.service']));
   });
 });

@@ -289,6 +289,15 @@ describe('boot chains from the default target (checked against systemd --test)',
     expect(systemdUnits(masked).chains.find((c) => c.unit === 'networking.service')).toEqual(down('networking.service', 'the default target graphical.target is masked'));
   });
 
+  it('serial-getty@ttyS0 is reached through getty.target when the kernel command line names ttyS0 (systemd-getty-generator), not with systemd.getty_auto=0', () => {
+    const serial = (cmdline: string | null) => systemdUnits(fixture(), cmdline).chains.find((c) => c.unit === 'serial-getty@ttyS0.service');
+    expect(serial('root=UUID=x ro console=tty0 console=ttyS0,115200n8')).toEqual(reached('serial-getty@ttyS0.service', G, M, 'getty.target', 'serial-getty@ttyS0.service'));
+    expect(serial('root=UUID=x ro console=ttyS0 systemd.getty_auto=0')).toEqual(down('serial-getty@ttyS0.service', SERIAL_DISABLED));
+    expect(serial('root=UUID=x ro console=tty0')).toEqual(down('serial-getty@ttyS0.service', SERIAL_DISABLED));
+    // The generator's link lives in /run: the unit files keep the states systemctl gives them offline.
+    expect(systemdUnits(fixture(), 'console=ttyS0').unitFiles).toEqual(systemdUnits(fixture()).unitFiles);
+  });
+
   it('a unit wanted only by a masked unit says so (the link in /etc makes it "enabled" for systemctl)', () => {
     const tree = fixture({ links: { [`${E}/open-vm-tools.service.wants/ssh.service`]: '/lib/systemd/system/ssh.service', [`${E}/open-vm-tools.service`]: '/dev/null' } });
     tree.addFile(`${U}/ssh.service`, Buffer.from('[Unit]\nDescription=OpenBSD Secure Shell server\n[Install]\nWantedBy=multi-user.target\nAlias=sshd.service\n'));

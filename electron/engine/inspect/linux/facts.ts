@@ -258,7 +258,7 @@ export function linuxFacts({ tree, applications, kernels }: LinuxFactInputs): { 
     crypttab: crypttabText === null ? [] : parseCrypttab(crypttabText),
     bootloader,
     kernels: describeKernels(kernels),
-    systemd: hasSystemd(tree) ? { defaultTarget: defaultTarget(tree), enabledUnits: units, ...systemdUnits(tree) } : null,
+    systemd: hasSystemd(tree) ? { defaultTarget: defaultTarget(tree), enabledUnits: units, ...systemdUnits(tree, bootloader.kernelCmdline) } : null,
     vmwareTools: vmwareToolsPresence(tree, applications, units),
     cloudInit: cloudInitState(tree, applications, bootloader.kernelCmdline),
     selinux: selinuxState(tree, bootloader.kernelCmdline),

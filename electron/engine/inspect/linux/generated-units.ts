@@ -5,8 +5,9 @@ import { parseFstab } from '../../guest/linux/fstab';
 /**
  * The units systemd's generators write to /run at every boot, worked out offline from the files
  * they read: systemd-sysv-generator (an /etc/init.d script without a native unit becomes
- * NAME.service) and systemd-fstab-generator (an /etc/fstab line becomes a .mount, .automount or
- * .swap unit). A stopped guest has no /run, so `systemctl list-unit-files` there knows nothing of
+ * NAME.service), systemd-fstab-generator (an /etc/fstab line becomes a .mount, .automount or
+ * .swap unit) and systemd-getty-generator (a login on the serial console the kernel command line
+ * names; checked against its source only: on the running system it reads the kernel's consoles). A stopped guest has no /run, so `systemctl list-unit-files` there knows nothing of
  * them, yet on the running guest they are units like any other: a legacy application started by
  * its init script, the NFS share of /srv. Pure: reads the GuestTree, returns the generators'
  * output folders as files and links, which systemd.ts lays over the unit search path exactly
@@ -453,6 +454,46 @@ export function fstabUnits(text: string): FstabUnit[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// systemd-getty-generator (src/getty-generator)
+
+/** proc_cmdline_key_streq: "-" and "_" are the same in a kernel command line key. */
+function cmdlineKey(word: string): { key: string; value: string | null } {
+  const eq = word.indexOf('=');
+  const key = (eq < 0 ? word : word.slice(0, eq)).replace(/-/g, '_');
+  return { key, value: eq < 0 ? null : word.slice(eq + 1) };
+}
+
+/** parse_boolean; null for anything else (systemd then ignores the switch). */
+function parseBoolean(value: string): boolean | null {
+  if (/^(1|yes|y|true|t|on)$/i.test(value)) return true;
+  if (/^(0|no|n|false|f|off)$/i.test(value)) return false;
+  return null;
+}
+
+/**
+ * The serial consoles systemd-getty-generator gives a login at boot on the domain hyper2kvm
+ * defines. The generator reads the running kernel's consoles (/sys/class/tty/console/active, the
+ * console= parameters of its command line), skips virtual terminals (tty0–tty63) and any console
+ * that does not open as a terminal, and links serial-getty@NAME.service into getty.target; unless
+ * systemd.getty_auto=0 (the last one wins). The domain has one serial port, ttyS0, and no virtio
+ * console: so console=ttyS0 gives serial-getty@ttyS0, console=ttyS1 opens nothing, and hvc0 (which
+ * the generator also takes when it exists) does not exist there.
+ */
+export function gettyConsoles(kernelCmdline: string | null): string[] {
+  let enabled = true;
+  const consoles: string[] = [];
+  for (const word of (kernelCmdline ?? '').split(/\s+/).filter(Boolean)) {
+    const { key, value } = cmdlineKey(word);
+    if (key === 'systemd.getty_auto') enabled = value === null ? true : (parseBoolean(value) ?? enabled);
+    else if (key === 'console' && value !== null) {
+      const name = value.split(',')[0]!;
+      if (name === 'ttyS0' && !consoles.includes(name)) consoles.push(name);
+    }
+  }
+  return enabled ? consoles : [];
+}
+
+// ---------------------------------------------------------------------------------------------
 // The generators' output folders
 
 /**
@@ -460,7 +501,7 @@ export function fstabUnits(text: string): FstabUnit[] {
  * GENERATOR_LATE_DIR; nativeExists says whether a unit file of a name is in the unit search path
  * (an init script with one is not turned into a service).
  */
-export function generatorOutput(tree: GuestTree, nativeExists: (name: string) => boolean): GeneratorOutput {
+export function generatorOutput(tree: GuestTree, nativeExists: (name: string) => boolean, kernelCmdline: string | null = null): GeneratorOutput {
   const files = new Map<string, string>();
   const links = new Map<string, string>();
   const link = (dir: string, target: string, kind: string, unit: string, to = `../${unit}`): void => {
@@ -503,5 +544,6 @@ export function generatorOutput(tree: GuestTree, nativeExists: (name: string) =>
   }
   // systemd 252 always lets local-fs.target pull in the remount of the root file system.
   link(GENERATOR_DIR, 'local-fs.target', 'wants', 'systemd-remount-fs.service', '/lib/systemd/system/systemd-remount-fs.service');
+  for (const tty of gettyConsoles(kernelCmdline)) link(GENERATOR_DIR, 'getty.target', 'wants', `serial-getty@${tty}.service`, '/lib/systemd/system/serial-getty@.service');
   return { files, links };
 }

@@ -197,14 +197,14 @@ function inGeneratorDir(path: string | null): boolean {
  * The guest's tree with what the generators would write at boot added under /run (the tree
  * itself is left alone: a copy of its index, not of its contents).
  */
-export function withGeneratedUnits(tree: GuestTree): GuestTree {
+export function withGeneratedUnits(tree: GuestTree, kernelCmdline: string | null = null): GuestTree {
   const searchPath = unitSearchPath(tree);
   const nativeExists = (name: string): boolean =>
     searchPath.some((dir) => {
       const kind = tree.get(`${dir}/${name}`)?.kind;
       return kind === 'file' || kind === 'symlink';
     });
-  const { files, links } = generatorOutput(tree, nativeExists);
+  const { files, links } = generatorOutput(tree, nativeExists, kernelCmdline);
   const view = new GuestTree();
   view.add(new Map(tree.walk('/').map((path) => [path, tree.get(path)!])));
   for (const [path, text] of files) view.addFile(path, Buffer.from(text));
@@ -556,8 +556,8 @@ const PULL_KEYS: readonly PullKind[] = ['Wants', 'Requires', 'BindsTo', 'Upholds
  * through the search path (/etc's symlink first, then the vendor one), each unit's state and what
  * it pulls in. Nodes are built on demand and kept.
  */
-export function unitGraph(tree: GuestTree): UnitGraph {
-  return graphOf(new UnitReader(withGeneratedUnits(tree)));
+export function unitGraph(tree: GuestTree, kernelCmdline: string | null = null): UnitGraph {
+  return graphOf(new UnitReader(withGeneratedUnits(tree, kernelCmdline)));
 }
 
 function graphOf(reader: UnitReader): UnitGraph {
@@ -634,8 +634,9 @@ export interface SystemdUnits {
 }
 
 /** The guest's unit files with their states, its timers and its sockets. */
-export function systemdUnits(tree: GuestTree): SystemdUnits {
-  const reader = new UnitReader(withGeneratedUnits(tree));
+/** kernelCmdline: the one the boot loader gives the default kernel (systemd-getty-generator reads it). */
+export function systemdUnits(tree: GuestTree, kernelCmdline: string | null = null): SystemdUnits {
+  const reader = new UnitReader(withGeneratedUnits(tree, kernelCmdline));
   const unitFiles: UnitFile[] = [];
   const timers: SystemdTimer[] = [];
   const sockets: SystemdSocket[] = [];

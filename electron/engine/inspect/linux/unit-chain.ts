@@ -21,8 +21,9 @@ import type { UnitChain, UnitFileState } from '../../../../shared/contract/model
  * slices the default target reaches anyway, never one of the units asked about — though through
  * them systemd may know a shorter chain (a generated service wanted by graphical.target itself
  * reaches sysinit.target in one step): the chain shown is then a longer one systemd has too. And
- * the units other generators write from the kernel command line or the hardware
- * (serial-getty@ttyS0 for console=ttyS0), which cannot be known offline.
+ * the units other generators write from the hardware or the running system. The serial getty
+ * systemd-getty-generator links for console=ttyS0 is in the graph (generated-units.ts), read from
+ * the kernel command line the boot loader gives the default kernel.
  */
 
 /**
