@@ -65,6 +65,8 @@ interface VmRuntime {
   cancelRequested: boolean;
   interruptRequested: boolean;
   starting: boolean;
+  /** Aborts what runs before the VM's job exists (reading a local VM's NICs): a cancel need not wait for it. */
+  preparing: AbortController | null;
 }
 
 export class BatchRunner {
@@ -114,6 +116,7 @@ export class BatchRunner {
         cancelRequested: false,
         interruptRequested: false,
         starting: false,
+        preparing: null,
       };
     });
   }
@@ -158,6 +161,7 @@ export class BatchRunner {
       for (const rt of this.vms) {
         if (rt.row.state !== 'running') continue;
         rt.interruptRequested = true;
+        rt.preparing?.abort();
         if (rt.row.jobId) this.cancelJob(rt.row.jobId);
       }
     }
@@ -169,6 +173,7 @@ export class BatchRunner {
     const rt = this.runtime(name);
     if (rt.row.state === 'running') {
       rt.cancelRequested = true;
+      rt.preparing?.abort();
       if (rt.row.jobId) this.cancelJob(rt.row.jobId);
       return true;
     }
@@ -347,7 +352,10 @@ export class BatchRunner {
     let jobId: string | null = null;
     try {
       const gate = deferred();
-      const spec = await this.jobSpec(rt);
+      rt.preparing = new AbortController();
+      const spec = await this.jobSpec(rt, rt.preparing.signal).finally(() => {
+        rt.preparing = null;
+      });
       // batch: the resume (recover) clears a dead attempt's leftovers, not the engine's start-up sweep.
       jobId = await this.deps.jobs.start(spec, { stageHooks: this.stageHooks(rt, gate.promise), batch: true });
       const jobDir = join(this.deps.jobsDir, jobId);
@@ -391,10 +399,10 @@ export class BatchRunner {
     }
   }
 
-  private async jobSpec(rt: VmRuntime): Promise<JobSpec<unknown>> {
+  private async jobSpec(rt: VmRuntime, signal: AbortSignal): Promise<JobSpec<unknown>> {
     const { vm } = rt;
     if (vm.source.kind === 'local') {
-      const { options: tail } = tailOptions(vm, checkedNicNetworks(vm, await this.localNicNetworks(vm)));
+      const { options: tail } = tailOptions(vm, checkedNicNetworks(vm, await this.localNicNetworks(vm, signal)));
       return convertJob(vm.source.path, convertOptionsFor(vm, tail), { tools: this.deps.tools, isRoot: this.deps.isRoot, version: this.deps.version, ...(this.deps.elevate ? { elevate: this.deps.elevate } : {}) });
     }
     const vcenter = await this.deps.vcenter();
@@ -412,12 +420,13 @@ export class BatchRunner {
   /**
    * The networks of a local VM's NICs (its VMX or OVF), read only when its domain is defined
    * with a mapping to apply. A source that cannot be read gives none: the job's own probe then
-   * fails with the reason, in the job's record.
+   * fails with the reason, in the job's record. Cancelled (the VM or the batch stopped), it gives
+   * none at once: the job that follows is cancelled as soon as it starts.
    */
-  private async localNicNetworks(vm: ResolvedVm): Promise<string[]> {
+  private async localNicNetworks(vm: ResolvedVm, signal: AbortSignal): Promise<string[]> {
     if (vm.source.kind !== 'local' || vm.settings.define === false || Object.keys(vm.settings.networks).length === 0) return [];
     const { planSource } = await import('../sources/intake');
-    const plan = await planSource(vm.source.path, { tools: this.deps.tools }).catch(() => null);
+    const plan = await planSource(vm.source.path, { tools: this.deps.tools, signal }).catch(() => null);
     return (plan?.vm.nics ?? []).map((n) => n.network).filter((n): n is string => typeof n === 'string');
   }
 
