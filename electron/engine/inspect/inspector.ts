@@ -312,14 +312,14 @@ interface OsSearch {
  */
 async function findOperatingSystems(ctx: InspectContext, search: OsSearch, notes: string[]): Promise<FoundOs[]> {
   const { targets, skipped } = probeTargets(search.devices, (device) => search.blkids.get(device)?.type ?? null);
-  const input = { probes: [], disks: search.disks, partitions: search.partitions, lvs: search.lvs, blkids: [...search.blkids.values()], skipped, assembled: [] };
+  const input = { probes: [], disks: search.disks, partitions: search.partitions, lvs: search.lvs, blkids: [...search.blkids.values()], skipped, assembled: [], mapped: [] };
   let detection = detectLinuxRoot(input);
   // Nothing the probe cannot read: run it (with something it cannot, inspect-os is needed anyway).
   if (!skipped.length) {
     const [probe] = await ctx.session.batch([rootProbeCommand(targets)]);
     if (probe!.ok) {
       const read = parseRootProbe(probe!.output);
-      detection = detectLinuxRoot({ ...input, probes: read.probes, assembled: read.assembled });
+      detection = detectLinuxRoot({ ...input, probes: read.probes, assembled: read.assembled, mapped: read.mapped });
     } else detection = { kind: 'fallback', reason: `the root probe failed: ${probe!.error}` };
   }
   if (detection.kind === 'linux') {

@@ -100,7 +100,7 @@ describe('root detection against inspect-os on fifteen Linux roots', () => {
     const [probe] = await session.batch([rootProbeCommand(targets)]);
     expect(probe!.error).toBeNull();
     probed = parseRootProbe(probe!.output);
-    input = { probes: probed.probes, disks: ['/dev/sda'], partitions, lvs: [], blkids, skipped, assembled: probed.assembled };
+    input = { probes: probed.probes, disks: ['/dev/sda'], partitions, lvs: [], blkids, skipped, assembled: probed.assembled, mapped: probed.mapped };
   });
 
   afterAll(async () => {

@@ -38,7 +38,7 @@ function probeOf(mountable: string, files: Record<string, string>, extra: Partia
 const ids = (device: string, fields: Partial<BlockIds> = {}): BlockIds => ({ device, type: 'ext4', uuid: null, label: null, ...fields });
 
 function input(probes: RootProbe[], fields: Partial<DetectInput> = {}): DetectInput {
-  return { probes, disks: ['/dev/sda'], partitions: ['/dev/sda1', '/dev/sda2', '/dev/sda3'], lvs: [], blkids: [], skipped: [], assembled: [], ...fields };
+  return { probes, disks: ['/dev/sda'], partitions: ['/dev/sda1', '/dev/sda2', '/dev/sda3'], lvs: [], blkids: [], skipped: [], assembled: [], mapped: [], ...fields };
 }
 
 describe('the probe script and its output', () => {
@@ -171,6 +171,7 @@ describe('fstab to mountpoints, as inspect-get-mountpoints resolves them', () =>
     { name: 'only swap: nothing mounted (inspect-os has entries, none of them a path)', fstab: 'UUID=u-root none swap sw 0 0\n', want: [] },
     { name: 'an inline comment: Augeas might read it otherwise', fstab: 'UUID=u-root / ext4 defaults 0 1 # root\n', want: '/etc/fstab has lines Augeas might read differently' },
     { name: 'an MD array', fstab: '/dev/md0 / ext4 defaults\n', want: '/dev/md0: a device inspect-os resolves its own way' },
+    { name: 'over 100 kB: libguestfs would not let Augeas read it', fstab: `UUID=u-root / ext4 defaults\n${'#'.repeat(100_000)}\n`, want: '/etc/fstab is larger than libguestfs lets Augeas read' },
   ];
   it.each(cases)('$name', ({ fstab, want, lvs }) => {
     const result = fstabMountpoints(probeOf('/dev/sda1', { '/etc/fstab': fstab }), input([], { blkids, lvs: lvs ?? [] }));
@@ -191,6 +192,8 @@ describe('what is left to inspect-os', () => {
     { name: 'two Linux roots', fields: { probes: [debian('/dev/sda1'), debian('/dev/sda2')] }, reason: '2 operating systems' },
     { name: 'no root', fields: { probes: [] }, reason: 'no Linux root found' },
     { name: 'an MD array', fields: { probes: [debian('/dev/sda1')], assembled: ['/dev/md127'] }, reason: '/dev/md127: MD or dynamic-disk volumes' },
+    // vg0 is active (its PV's partition type says Linux, not LVM: lvs was not asked); vg--data-home is listed.
+    { name: 'an LV nobody listed', fields: { probes: [debian('/dev/sda1')], lvs: ['/dev/vg-data/home'], mapped: ['/dev/mapper/vg--data-home', '/dev/mapper/vg0-root'] }, reason: '/dev/mapper/vg0-root: volumes the inspection did not list' },
     {
       name: 'a separate /usr',
       fields: { probes: [debian('/dev/sda1'), probeOf('/dev/sda2', {}, { kinds: new Map([['/etc', 'd'], ['/bin', 'd'], ['/share', 'd']]) })] },

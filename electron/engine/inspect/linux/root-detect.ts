@@ -58,7 +58,12 @@ export interface DetectInput {
   skipped: readonly { device: string; type: string }[];
   /** MD arrays or Windows dynamic disk volumes the appliance assembled. */
   assembled: readonly string[];
+  /** Device-mapper volumes the appliance has active (/dev/mapper/VG-LV): any that is not an LV in `lvs` was not probed. */
+  mapped: readonly string[];
 }
+
+/** libguestfs hands Augeas no file larger than this (it then reads as if the file were absent). */
+const MAX_AUGEAS_FILE = 100 * 1000;
 
 /** Distributions whose every field we have compared with inspect-os (and whose rules we follow). */
 export const VERIFIED_DISTROS = new Set(['debian', 'ubuntu', 'fedora', 'rhel', 'centos', 'rocky', 'opensuse', 'sles', 'alpinelinux', 'archlinux', 'redhat-based']);
@@ -86,6 +91,9 @@ export function probeTargets(devices: readonly string[], typeOf: (device: string
 export function detectLinuxRoot(input: DetectInput): RootDetection {
   if (input.skipped.length) return fallback(`${input.skipped.map((s) => `${s.device} (${s.type})`).join(', ')}: a file system only inspect-os reads`);
   if (input.assembled.length) return fallback(`${input.assembled.join(', ')}: MD or dynamic-disk volumes`);
+  // An LV on a partition whose type does not say LVM is active all the same, but was never listed.
+  const unlisted = input.mapped.filter((d) => !input.lvs.includes(lvmName(d)));
+  if (unlisted.length) return fallback(`${unlisted.join(', ')}: volumes the inspection did not list`);
   const roles = input.probes.map((p) => ({ probe: p, role: classify(p) }));
   const foreign = roles.find((r) => r.role === 'foreign');
   if (foreign) return fallback(`${foreign.probe.mountable} holds something other than Linux (or a split /usr)`);
@@ -169,7 +177,7 @@ function parseVersion(text: string, data: ReleaseData): void {
   if (m) data.version = [Number(m[1]), 0];
 }
 
-/** The first line of a file as read_small_file splits it. */
+/** A file's lines as read_small_file splits them (no empty last line). */
 function lines(text: string): string[] {
   const out = text.split('\n');
   if (out.at(-1) === '') out.pop();
@@ -391,6 +399,7 @@ export function hostnameOf(probe: RootProbe): string | null | typeof UNSUPPORTED
   }
   if (probe.kinds.get('/etc/sysconfig/network') !== 'f') return null;
   const text = probe.files.get('/etc/sysconfig/network') ?? '';
+  if (Buffer.byteLength(text) > MAX_AUGEAS_FILE) return UNSUPPORTED;
   const values: string[] = [];
   for (const line of lines(text)) {
     const trimmed = line.trim();
@@ -443,6 +452,7 @@ const IGNORED_MOUNTPOINT = /^(\/(dev|proc|selinux|sys)(\/|$)|\/media\/)/;
 /** inspect-get-mountpoints for the root: its fstab entries resolved to appliance devices. */
 export function fstabMountpoints(probe: RootProbe, input: DetectInput): Mountpoint[] | { reason: string } {
   const text = probe.files.get('/etc/fstab');
+  if (text !== undefined && Buffer.byteLength(text) > MAX_AUGEAS_FILE) return { reason: '/etc/fstab is larger than libguestfs lets Augeas read' };
   const entries = text === undefined ? [] : parseFstabStrict(text);
   if (entries === null) return { reason: '/etc/fstab has lines Augeas might read differently' };
   const resolved: Array<{ device: string; path: string }> = [];

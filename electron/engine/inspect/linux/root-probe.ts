@@ -23,7 +23,7 @@ const READ_FILES = [...RELEASE_FILES, '/etc/fstab', '/etc/crypttab', '/etc/HOSTN
 const EXISTS_FILES = ['/usr/bin/dnf'];
 /** inspect-os's arch_binaries, in its order. */
 const ARCH_BINARIES = ['/bin/bash', '/bin/ls', '/bin/echo', '/bin/rm', '/bin/sh'];
-/** Larger files are not read whole (libguestfs gives Augeas nothing over 100 kB either): one byte more says "too large". */
+/** Larger files are not read whole (one byte more says "too large"): no release or hostname file comes near it. */
 const MAX_FILE = 1024 * 1024;
 
 const SCRIPT_BODY = `
@@ -68,6 +68,7 @@ probe() {
 }
 for d in /dev/md[0-9]* /dev/md/*; do [ -b "$d" ] && echo "${MARK} assembled $d"; done
 for d in /dev/mapper/ldm_*; do [ -b "$d" ] && echo "${MARK} assembled $d"; done
+for d in /dev/mapper/*; do [ -b "$d" ] && echo "${MARK} mapped $d"; done
 while read -r dev typ; do
   [ -n "$dev" ] || continue
   if ! mount -o ro "$dev" $M 2>/dev/null; then echo "${MARK} unmountable $dev"; continue; fi
@@ -121,10 +122,12 @@ export interface RootProbeOutput {
   probes: RootProbe[];
   unmountable: string[];
   assembled: string[];
+  /** Every device-mapper volume the appliance has active (LVM volumes among them). */
+  mapped: string[];
 }
 
 export function parseRootProbe(output: string): RootProbeOutput {
-  const out: RootProbeOutput = { probes: [], unmountable: [], assembled: [] };
+  const out: RootProbeOutput = { probes: [], unmountable: [], assembled: [], mapped: [] };
   let current: RootProbe | null = null;
   for (const line of output.split('\n')) {
     if (!line.startsWith(`${MARK} `)) continue;
@@ -135,6 +138,7 @@ export function parseRootProbe(output: string): RootProbeOutput {
       out.probes.push(current);
     } else if (kind === 'unmountable') out.unmountable.push(first);
     else if (kind === 'assembled') out.assembled.push(first);
+    else if (kind === 'mapped') out.mapped.push(first);
     else if (!current) continue;
     else if (kind === 'kind') current.kinds.set(first, value);
     else if (kind === 'file') {
