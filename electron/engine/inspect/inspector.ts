@@ -78,7 +78,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
   const notes: string[] = [];
   const drives = session.drives;
 
-  // Round trip 1: libguestfs version, kernel's view of the disks, partition tables, inspect-os.
+  // Round trip 1: libguestfs version, kernel's view of the disks, partition tables, the file systems' own tools.
   ctx.step?.(INSPECT_STEPS[0]);
   const tableFiles = await Promise.all(drives.map((d) => session.scratchPath(`table-${d.device.slice(5)}`)));
   const a = await session.batch([
@@ -139,14 +139,14 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     }
   }
 
-  // Round trip 3: which of them is an operating system, and what it is.
+  // Round trip 3 (inspect-os and its fields instead, when our detection leaves it): which of them is an operating system, and what it is.
   const identities = await findOperatingSystems(ctx, { devices: [...candidates, ...lvs], blkids, disks: drives.map((d) => d.device), partitions: kernelPartitions, lvs }, notes);
 
   const firmware = [...tables.values()].some((t) => t?.partitions.some(isEsp)) ? 'uefi' : identities.length ? 'bios' : 'unknown';
   for (const id of identities) id.identity.firmware = firmware;
   const primary = identities[0] ?? null;
 
-  // Round trip 3 (and 4): the primary OS's own files, with its file systems mounted read-only.
+  // Round trip 4 (and 5): the primary OS's own files, with its file systems mounted read-only.
   ctx.step?.(INSPECT_STEPS[2]);
   let linux: LinuxFacts | null = null;
   let linuxReads: GuestCapture['linux'] = null;
@@ -204,7 +204,7 @@ export async function inspectGuest(ctx: InspectContext): Promise<InspectionRepor
     }
   }
 
-  // Round trip 5: every other file system mounted alone, to measure it (and look into the ESP).
+  // Round trip 6: every other file system mounted alone, to measure it (and look into the ESP).
   ctx.step?.(INSPECT_STEPS[3]);
   const partitionsByDevice = new Map([...tables.values()].flatMap((t) => t?.partitions ?? []).map((p) => [p.device, p]));
   const espDevices = [...partitionsByDevice.values()].filter(isEsp).map((p) => p.device);
@@ -315,8 +315,10 @@ async function findOperatingSystems(ctx: InspectContext, search: OsSearch, notes
   const input = { probes: [], disks: search.disks, partitions: search.partitions, lvs: search.lvs, blkids: [...search.blkids.values()], skipped, assembled: [], mapped: [] };
   let detection = detectLinuxRoot(input);
   // Nothing the probe cannot read: run it (with something it cannot, inspect-os is needed anyway).
-  if (!skipped.length) {
-    const [probe] = await ctx.session.batch([rootProbeCommand(targets)]);
+  const command = skipped.length ? null : rootProbeCommand(targets);
+  if (command === 'unsafe') detection = { kind: 'fallback', reason: 'a device name the probe script does not take' };
+  else if (command) {
+    const [probe] = await ctx.session.batch([command]);
     if (probe!.ok) {
       const read = parseRootProbe(probe!.output);
       detection = detectLinuxRoot({ ...input, probes: read.probes, assembled: read.assembled, mapped: read.mapped });

@@ -91,9 +91,12 @@ export interface ProbeTarget {
   type: string | null;
 }
 
-/** The probe for these block devices (device names come from the appliance: no quoting needed, but checked). */
-export function rootProbeCommand(targets: readonly ProbeTarget[]): GfCommand {
-  for (const t of targets) if (!/^\/dev\/[\w./+-]+$/.test(t.device)) throw new Error(`unexpected device name ${JSON.stringify(t.device)}`);
+/**
+ * The probe for these block devices. Their names come from the appliance and go into the script
+ * unquoted: a name with anything but letters, digits and _ . / + - gives "unsafe" (no probe).
+ */
+export function rootProbeCommand(targets: readonly ProbeTarget[]): GfCommand | 'unsafe' {
+  if (targets.some((t) => !/^\/dev\/[\w./+-]+$/.test(t.device))) return 'unsafe';
   const list = targets.map((t) => `${t.device} ${t.type ?? 'unknown'}`).join('\n');
   const script = `${SCRIPT_BODY}${list}\nH2K_DEVICES\numount ${MOUNT_DIR} 2>/dev/null; true\n`;
   // guestfish splits debug's arguments at spaces and drops quotes before the daemon joins them
