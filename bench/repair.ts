@@ -13,7 +13,7 @@
  * goes first. Prints each time, both verdicts, and the median ratio ours ÷ virt-v2v (target ≤ 0.5).
  * Compare ratios, never absolute times across runs: this machine is shared and noisy.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { applianceEnv } from '../electron/engine/core/accel';
@@ -34,8 +34,8 @@ interface Outcome {
 async function verdictOf(disk: string, home: string): Promise<string> {
   const run = await timed(process.execPath, [cli, 'verify-boot', disk, '--format', 'qcow2', '--json'], { ...process.env, HYPER2KVM_HOME: home });
   const last = run.stdout.trim().split('\n').at(-1) ?? '{}';
-  const result = JSON.parse(last) as { ok?: boolean; verdict?: string; reason?: string };
-  return result.verdict ? `${result.verdict} (${result.reason})` : `verify-boot failed (exit ${run.exitCode})`;
+  const result = JSON.parse(last) as { ok?: boolean; verdict?: string; reason?: string; error?: { code?: string; message?: string } };
+  return result.verdict ? `${result.verdict} (${result.reason})` : `verify-boot failed (exit ${run.exitCode}${result.error ? `: ${result.error.code} ${result.error.message}` : ''})`;
 }
 
 async function ours(vmdk: string, work: string): Promise<Outcome> {
@@ -73,6 +73,8 @@ async function pairs(): Promise<void> {
   const ratios: number[] = [];
   for (let i = 0; i < runs; i++) {
     const work = await mkdtemp(join(tmpdir(), 'h2k-bench-repair-'));
+    // The results are booted by libvirt's qemu, another user: the folder must let it in (as the tests do).
+    await chmod(work, 0o755);
     try {
       const order = i % 2 === 0 ? (['ours', 'v2v'] as const) : (['v2v', 'ours'] as const);
       const results: Partial<Record<'ours' | 'v2v', Outcome>> = {};
