@@ -21,6 +21,7 @@ export interface LvmRootFixture {
   rootUuid: string;
 }
 
+/** Bump when the build changes in a way the recipe (os-release and fstab texts) does not show. */
 const RECIPE_VERSION = 1;
 const MiB = 1024 * 1024;
 const BOOT_UUID = '1c3b7e2a-0000-4000-8000-00000000b007';
