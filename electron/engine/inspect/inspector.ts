@@ -28,6 +28,7 @@ import type { GfCommand, GfResult } from '../appliance/guestfish-protocol';
 import { known, parseHash, parseInteger, parseLines, parseStruct } from '../appliance/guestfish-protocol';
 import type { GuestfishSession } from '../appliance/guestfish-session';
 import { detectLinuxRoot, probeTargets } from './linux/root-detect';
+import type { RootDetection } from './linux/root-detect';
 import { parseRootProbe, rootProbeCommand } from './linux/root-probe';
 import { TABLE_BYTES, gptEntryArea, isEsp, parsePartitionTable } from './partition-table';
 import type { PartitionTable } from './partition-table';
@@ -313,11 +314,12 @@ interface OsSearch {
 async function findOperatingSystems(ctx: InspectContext, search: OsSearch, notes: string[]): Promise<FoundOs[]> {
   const { targets, skipped } = probeTargets(search.devices, (device) => search.blkids.get(device)?.type ?? null);
   const input = { probes: [], disks: search.disks, partitions: search.partitions, lvs: search.lvs, blkids: [...search.blkids.values()], skipped, assembled: [], mapped: [] };
-  let detection = detectLinuxRoot(input);
-  // Nothing the probe cannot read: run it (with something it cannot, inspect-os is needed anyway).
+  // Something the probe cannot read: inspect-os is needed anyway (detectLinuxRoot says why).
   const command = skipped.length ? null : rootProbeCommand(targets);
-  if (command === 'unsafe') detection = { kind: 'fallback', reason: 'a device name the probe script does not take' };
-  else if (command) {
+  let detection: RootDetection;
+  if (command === null) detection = detectLinuxRoot(input);
+  else if (command === 'unsafe') detection = { kind: 'fallback', reason: 'a device name the probe script does not take' };
+  else {
     const [probe] = await ctx.session.batch([command]);
     if (probe!.ok) {
       const read = parseRootProbe(probe!.output);
